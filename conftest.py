@@ -1,0 +1,55 @@
+"""Share live servers and a protocol user agent with every suite and test.
+
+Each pytest-xdist worker gets its own servers (session scope is per worker process) on free
+loopback ports, and each test starts from the freshly wired demo state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from saml_harness.flows import IdpSide, Target
+from saml_harness.user_agent import UserAgent
+from saml_harness.wiring import Deployment, start_deployment
+
+
+@pytest.fixture(scope="session")
+def live_deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """Scope: session. The mock Okta org and the bundled JustCall SP, wired as the article's Steps 1-5."""
+    folder = tmp_path_factory.mktemp("justcall")
+    deployment = start_deployment(database_url=f"sqlite:///{folder / 'justcall.sqlite3'}")
+    yield deployment
+    deployment.stop()
+
+
+@pytest.fixture
+def deployment(live_deployment: Deployment) -> Deployment:
+    """Scope: function. The live deployment, reset to the freshly wired demo state."""
+    live_deployment.reset()
+    return live_deployment
+
+
+@pytest.fixture
+def target(deployment: Deployment) -> Target:
+    """Scope: function. The SP under test (the bundled JustCall SP)."""
+    return deployment.target
+
+
+@pytest.fixture
+def idp(deployment: Deployment) -> IdpSide:
+    """Scope: function. Where people meet the mock Okta org."""
+    return deployment.idp
+
+
+@pytest.fixture
+def user_agent() -> UserAgent:
+    """Scope: function. A fresh protocol user agent (an empty cookie jar, a new trace)."""
+    return UserAgent()
+
+
+@pytest.fixture
+def make_user_agent() -> type[UserAgent]:
+    """Scope: function. Make more user agents, for cases with several people or devices."""
+    return UserAgent

@@ -1,0 +1,56 @@
+"""Run the harness: ``nox -s conformance`` (the main job), ``nox -s tests``, ``nox -s lint``."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["conformance", "tests", "lint"]
+nox.options.error_on_missing_interpreters = True
+
+PYTHON = "3.11"
+REPORTS = "reports"
+
+
+def install(session: nox.Session) -> None:
+    session.install("-e", ".[dev]")
+
+
+@nox.session(python=PYTHON)
+def conformance(session: nox.Session) -> None:
+    """Run the conformance suites against the bundled JustCall SP; write reports/junit.xml."""
+    install(session)
+    session.run(
+        "pytest",
+        "suites/conformance",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={REPORTS}/junit.xml",
+        "-o",
+        "junit_suite_name=conformance",
+        *session.posargs,
+    )
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Run the project's own tests, including the suites against the bundled SP."""
+    install(session)
+    session.run(
+        "pytest",
+        "tests",
+        "suites",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={REPORTS}/junit-tests.xml",
+        *session.posargs,
+    )
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """Check style and types: ruff and mypy."""
+    install(session)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")

@@ -1,0 +1,170 @@
+"""Run the help article's two login flows at protocol level and judge what the SP did.
+
+- SP-initiated ("From JustCall"): Sign in with SSO -> company email -> AuthnRequest -> Okta sign-in
+  -> auto-POST to the ACS -> landing page.
+- IdP-initiated ("From Okta"): Okta sign-in -> dashboard -> JustCall tile -> auto-POST to the ACS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+from saml_harness.outcome import Outcome
+from saml_harness.user_agent import FlowError, Page, UserAgent
+
+SP_INITIATED = "sp_initiated"
+IDP_INITIATED = "idp_initiated"
+FLOWS = (SP_INITIATED, IDP_INITIATED)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the SP under test lives and how it shows success and failure."""
+
+    name: str
+    sp_url: str
+    acs_url: str
+    entity_id: str
+    sso_start_url: str
+    """Page with the "Sign in with SSO" company-email form."""
+    me_url: str | None = None
+    """Who-am-I URL answering JSON with ``email`` when signed in."""
+    activity_url: str | None = None
+    """The bundled SP's activity-log API, to read the reason code behind an error page."""
+    api_token: str | None = None
+    email_field: str = "email"
+
+
+@dataclass(frozen=True)
+class IdpSide:
+    """Where a person meets the mock Okta org."""
+
+    url: str
+    dashboard_url: str
+    app_label: str
+
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str
+    password: str
+
+
+def sp_initiated(
+    ua: UserAgent, target: Target, credentials: Credentials, next_path: str | None = None
+) -> Outcome:
+    """Start at the SP's Sign in with SSO page, as a user clicking it on JustCall's login page."""
+    ua.new_trace()
+    start = target.sso_start_url + (f"?{urlencode({'next': next_path})}" if next_path else "")
+    page = ua.get(start)
+    form = page.form_with(target.email_field)
+    if form is None:
+        raise FlowError(f"no company-email form at {start}:\n{ua.trace.render()}")
+    page = ua.submit(page, form, {target.email_field: credentials.username})
+    return judge(ua, target, continue_flow(ua, page, credentials))
+
+
+def idp_initiated(ua: UserAgent, target: Target, idp: IdpSide, credentials: Credentials) -> Outcome:
+    """Start at the Okta dashboard and click the app's tile, as a user does from Okta."""
+    ua.new_trace()
+    page = continue_flow(ua, ua.get(idp.dashboard_url), credentials, stop_at_dashboard=True)
+    tile = _tile_href(page, idp.app_label)
+    if tile is None:
+        return judge(ua, target, page, note=f"no {idp.app_label!r} tile on the Okta dashboard")
+    page = continue_flow(ua, ua.get(tile), credentials)
+    return judge(ua, target, page)
+
+
+def run_flow(
+    flow: str,
+    ua: UserAgent,
+    target: Target,
+    idp: IdpSide,
+    credentials: Credentials,
+    next_path: str | None = None,
+) -> Outcome:
+    """Run ``flow`` (``sp_initiated`` | ``idp_initiated``) for ``credentials``."""
+    if flow == SP_INITIATED:
+        return sp_initiated(ua, target, credentials, next_path)
+    if flow == IDP_INITIATED:
+        return idp_initiated(ua, target, idp, credentials)
+    raise ValueError(f"unknown flow {flow!r}; expected one of {FLOWS}")
+
+
+def continue_flow(ua: UserAgent, page: Page, credentials: Credentials, stop_at_dashboard: bool = False) -> Page:
+    """Do what a person and their browser do until nothing is left to do.
+
+    Submits auto-POST forms (SAMLRequest/SAMLResponse) as the page's script would, and the IdP's
+    sign-in form once with ``credentials``.
+    """
+    signed_in = False
+    for _ in range(10):
+        auto_post = page.form_with("SAMLResponse") or page.form_with("SAMLRequest")
+        if auto_post is not None:
+            page = ua.submit(page, auto_post)
+            continue
+        sign_in = page.form_with("username", "password")
+        if sign_in is not None and not signed_in:
+            signed_in = True
+            page = ua.submit(page, sign_in, {"username": credentials.username, "password": credentials.password})
+            continue
+        return page
+    raise FlowError(f"flow did not settle:\n{ua.trace.render()}")
+
+
+def _tile_href(page: Page, label: str) -> str | None:
+    root = page.html
+    if root is None:
+        return None
+    for link in root.xpath('//a[contains(concat(" ", normalize-space(@class), " "), " app-tile ")]'):
+        if " ".join(link.text_content().split()) == label:
+            href = link.get("href")
+            return None if href is None else _absolute(page.url, href)
+    return None
+
+
+def _absolute(base: str, href: str) -> str:
+    from urllib.parse import urljoin
+
+    return urljoin(base, href)
+
+
+def judge(ua: UserAgent, target: Target, page: Page, note: str = "") -> Outcome:
+    """Turn the final page into an Outcome: ask the SP who is signed in, read its error, find the reason."""
+    trace = ua.trace
+    on_sp = _same_origin(page.url, target.sp_url)
+    outcome = Outcome(accepted=False, trace=trace, final_url=page.url, final_status=page.status)
+    if note and trace.hops:
+        trace.hops[-1].note = note
+    if not on_sp:
+        outcome.idp_error = page.title or f"HTTP {page.status}"
+    else:
+        outcome.sp_error = page.find_text("sso-error")
+        outcome.sp_error_detail = page.find_text("sso-error-detail")
+        outcome.reference = page.find_text("sso-reference")
+    if target.me_url:
+        me = ua.request("GET", target.me_url, note="who am I")
+        if me.status == 200:
+            body = me.json()
+            if isinstance(body, dict) and body.get("email"):
+                outcome.accepted = True
+                outcome.identity = str(body["email"])
+    if outcome.reference and target.activity_url:
+        outcome.reason = _reason_for(ua, target, outcome.reference)
+    return outcome
+
+
+def _reason_for(ua: UserAgent, target: Target, reference: str) -> str | None:
+    assert target.activity_url is not None
+    headers = {"Authorization": f"Bearer {target.api_token}"} if target.api_token else {}
+    answer = ua.http.get(target.activity_url, params={"reference": reference}, headers=headers, timeout=ua.timeout)
+    if answer.status_code != 200:
+        return None
+    entries = answer.json()
+    return str(entries[0]["reason"]) if entries else None
+
+
+def _same_origin(url: str, base: str) -> bool:
+    a, b = urlsplit(url), urlsplit(base)
+    return (a.scheme, a.netloc) == (b.scheme, b.netloc)
