@@ -5,7 +5,7 @@ from __future__ import annotations
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["conformance", "tests", "lint"]
+nox.options.sessions = ["conformance", "tests", "browser", "lint"]
 nox.options.error_on_missing_interpreters = True
 
 PYTHON = "3.11"
@@ -39,10 +39,28 @@ def tests(session: nox.Session) -> None:
     session.run(
         "pytest",
         "tests",
-        "suites",
+        "suites/conformance",
         "-p",
         "no:cacheprovider",
         f"--junitxml={REPORTS}/junit-tests.xml",
+        *session.posargs,
+    )
+
+
+@nox.session(python=PYTHON)
+def browser(session: nox.Session) -> None:
+    """Run the Playwright suites in Chromium (finds or installs a browser first)."""
+    install(session)
+    session.run("python", "-m", "saml_harness.browser_setup")
+    session.run(
+        "pytest",
+        "suites/browser",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={REPORTS}/junit-browser.xml",
+        "--tracing=retain-on-failure",
+        "--screenshot=only-on-failure",
+        f"--output={REPORTS}/browser",
         *session.posargs,
     )
 

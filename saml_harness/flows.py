@@ -51,9 +51,7 @@ class Credentials:
     password: str
 
 
-def sp_initiated(
-    ua: UserAgent, target: Target, credentials: Credentials, next_path: str | None = None
-) -> Outcome:
+def sp_initiated(ua: UserAgent, target: Target, credentials: Credentials, next_path: str | None = None) -> Outcome:
     """Start at the SP's Sign in with SSO page, as a user clicking it on JustCall's login page."""
     ua.new_trace()
     start = target.sso_start_url + (f"?{urlencode({'next': next_path})}" if next_path else "")
@@ -100,7 +98,9 @@ def continue_flow(ua: UserAgent, page: Page, credentials: Credentials, stop_at_d
     """
     signed_in = False
     for _ in range(10):
-        auto_post = page.form_with("SAMLResponse") or page.form_with("SAMLRequest")
+        auto_post = page.form_with("SAMLResponse")
+        if auto_post is None:
+            auto_post = page.form_with("SAMLRequest")
         if auto_post is not None:
             page = ua.submit(page, auto_post)
             continue

@@ -59,7 +59,12 @@ def test_existing_user_keeps_their_role(flow: str, deployment: Deployment, user_
 
 def test_sp_initiated_relay_state_deep_link_lands_on_page(deployment: Deployment, user_agent: UserAgent) -> None:
     outcome = run_flow(
-        SP_INITIATED, user_agent, deployment.target, deployment.idp, deployment.credentials("assigned"), "/calls"
+        SP_INITIATED,
+        user_agent,
+        deployment.target,
+        deployment.idp,
+        deployment.credentials("assigned"),
+        "/calls",
     )
     assert outcome.accepted, outcome.explain()
     assert outcome.final_url == f"{deployment.sp_url}/calls"
@@ -118,7 +123,9 @@ def test_replayed_response_is_refused(flow: str, deployment: Deployment, user_ag
 
 
 @pytest.mark.parametrize("flow", FLOWS)
-def test_unassigned_user_sees_okta_403_and_no_response(flow: str, deployment: Deployment, user_agent: UserAgent) -> None:
+def test_unassigned_user_sees_okta_403_and_no_response(
+    flow: str, deployment: Deployment, user_agent: UserAgent
+) -> None:
     outcome = run_flow(flow, user_agent, deployment.target, deployment.idp, deployment.credentials("unassigned"))
     assert not outcome.accepted
     if flow == SP_INITIATED:
