@@ -108,3 +108,23 @@ def print_serve_banner(info: dict[str, Any]) -> None:
     console.print(people)
     admin = info["sp_admin"]
     console.print(f"JustCall admin (break-glass password sign-in): {admin['email']} / {admin['password']}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the catalogue as one JSON list.")
+@click.option("--flow", type=click.Choice(["sp_initiated", "idp_initiated"]), help="Only scenarios run in this flow.")
+@click.argument("prefix", required=False, default="")
+def scenarios(as_json: bool, flow: str | None, prefix: str) -> None:
+    """List the scenario catalogue (optionally only ids starting with PREFIX)."""
+    from saml_harness.catalogue import load_catalogue
+
+    chosen = [s for s in load_catalogue() if s.id.startswith(prefix) and (flow is None or flow in s.flows)]
+    if as_json:
+        click.echo(json.dumps([s.as_json() for s in chosen], indent=None))
+        return
+    table = Table("id", "flows", "expect", "user sees", "troubleshooting row", title=f"{len(chosen)} scenarios")
+    for s in chosen:
+        flows = ", ".join("SP" if f == "sp_initiated" else "IdP" for f in s.flows)
+        shown = s.sp_error or s.idp_error or ("signed in" if s.expect == "accept" else "")
+        table.add_row(s.id, flows, s.expect, shown, s.troubleshooting)
+    Console().print(table)

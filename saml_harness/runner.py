@@ -1,0 +1,116 @@
+"""Run one scenario in one flow against the deployment and compare the Outcome with its expectation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from saml_harness.catalogue import Op, Scenario, fill
+from saml_harness.flows import SP_INITIATED, judge, run_flow
+from saml_harness.outcome import Outcome
+from saml_harness.setup_ops import apply_setup
+from saml_harness.user_agent import UserAgent
+from saml_harness.wiring import Deployment
+
+
+def placeholders(deployment: Deployment, email: str) -> dict[str, str]:
+    """Return the values a scenario's op arguments may name, e.g. ``{sp_entity_id}/``."""
+    target = deployment.target
+    issuer = str(deployment.okta.issuer(deployment.app))
+    local_part = email.split("@", 1)[0]
+    return {
+        "sp_url": target.sp_url,
+        "sp_entity_id": target.entity_id,
+        "sp_entity_id_upper": target.entity_id.upper(),
+        "acs_url": target.acs_url,
+        "acs_url_https": target.acs_url.replace("http://", "https://", 1),
+        "idp_issuer": issuer,
+        "idp_issuer_https": issuer.replace("http://", "https://", 1),
+        "email": email,
+        "email_upper": email.upper(),
+        "local_part": local_part,
+    }
+
+
+def fault_plan(scenario: Scenario, values: dict[str, str]) -> Any:
+    """Translate the scenario's IdP-side fault into the mock IdP's ``FaultPlan`` (None when it injects none)."""
+    if not scenario.injects_fault:
+        return None
+    from mock_idp.faults import FaultPlan
+    from mock_idp.faults import Op as IdpOp
+
+    def ops(items: tuple[Op, ...]) -> tuple[Any, ...]:
+        return tuple(IdpOp(op.name, {k: fill(v, values) for k, v in op.args.items()}) for op in items)
+
+    return FaultPlan(
+        pre_sign=ops(scenario.pre_sign),
+        post_sign=ops(scenario.post_sign),
+        signing=dict(scenario.signing),
+        clock_offset_seconds=scenario.idp_clock_offset,
+        status=scenario.status or None,
+    )
+
+
+def run_scenario(deployment: Deployment, scenario: Scenario, flow: str, ua: UserAgent | None = None) -> Outcome:
+    """Prepare the deployment as the scenario says, run ``flow`` for its user, and return the Outcome."""
+    ua = ua or UserAgent()
+    credentials = deployment.credentials(scenario.user)
+    if scenario.prelude == "sign_in_then_out":
+        first = run_flow(SP_INITIATED, ua, deployment.target, deployment.idp, credentials)
+        if not first.accepted:
+            raise AssertionError(f"prelude sign-in failed: {first.explain()}")
+        sign_out_of_sp(ua, deployment)
+    apply_setup(deployment, scenario.setup, credentials.username)
+    plan = fault_plan(scenario, placeholders(deployment, credentials.username))
+    if plan is not None:
+        deployment.okta.set_next_login_plan(credentials.username, plan)
+    outcome = run_flow(flow, ua, deployment.target, deployment.idp, credentials)
+    if scenario.after == "replay":
+        outcome = replay(deployment, outcome)
+    return outcome
+
+
+def sign_out_of_sp(ua: UserAgent, deployment: Deployment) -> None:
+    """Press JustCall's Sign out button (a CSRF-protected POST)."""
+    page = ua.get(f"{deployment.sp_url}/")
+    form = page.form_with("csrf_token")
+    if form is None:
+        raise AssertionError("JustCall's landing page has no sign-out form")
+    ua.submit(page, form)
+
+
+def replay(deployment: Deployment, first: Outcome) -> Outcome:
+    """Post the SAMLResponse captured from ``first`` again, from another device (an attacker's)."""
+    captured = first.trace.last_response
+    if not first.accepted or captured is None:
+        raise AssertionError(f"nothing to replay: the first login did not succeed: {first.explain()}")
+    attacker = UserAgent()
+    page = attacker.navigate("POST", deployment.target.acs_url, {"SAMLResponse": captured.raw, "RelayState": "/"})
+    return judge(attacker, deployment.target, page)
+
+
+def mismatches(scenario: Scenario, outcome: Outcome, identity: str, check_reason: bool = True) -> list[str]:
+    """Return what differs between the scenario's expectation and the outcome (empty when it holds).
+
+    ``identity`` is who must be signed in when the scenario expects acceptance: the SP must never
+    sign in anyone else. ``check_reason`` is off for targets that expose no reason codes.
+    """
+    problems: list[str] = []
+    if scenario.expect == "accept":
+        if not outcome.accepted:
+            problems.append("expected the SP to accept, but nobody is signed in")
+        elif (outcome.identity or "").lower() != identity.lower():
+            problems.append(f"expected {identity} to be signed in, the SP signed in {outcome.identity}")
+        return problems
+    if outcome.accepted:
+        problems.append(f"expected {scenario.expect}, but the SP signed in {outcome.identity}")
+    if scenario.expect == "idp_error":
+        if outcome.idp_error != scenario.idp_error:
+            problems.append(f"expected the IdP page {scenario.idp_error!r}, got {outcome.idp_error!r}")
+        if outcome.trace.messages("SAMLResponse"):
+            problems.append("expected no SAMLResponse from the IdP, but one was sent")
+        return problems
+    if outcome.sp_error != scenario.sp_error:
+        problems.append(f"expected the SP to show {scenario.sp_error!r}, it showed {outcome.sp_error!r}")
+    if check_reason and scenario.reason and outcome.reason != scenario.reason:
+        problems.append(f"expected reason {scenario.reason!r}, the SP logged {outcome.reason!r}")
+    return problems

@@ -1,0 +1,94 @@
+"""Named setup steps a scenario may take on the deployment before its login (the ``setup`` list).
+
+They change configuration the way an admin would (rotate Okta's certificate, turn SSO off in
+JustCall, downgrade the plan...), so the login that follows meets a realistic misconfiguration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from saml_harness.wiring import Deployment, configure_justcall
+
+SetupOp = Callable[..., None]
+SETUP_OPS: dict[str, SetupOp] = {}
+
+
+def setup_op(fn: SetupOp) -> SetupOp:
+    """Register ``fn`` under its own name."""
+    SETUP_OPS[fn.__name__] = fn
+    return fn
+
+
+def apply_setup(deployment: Deployment, ops: Any, email: str) -> None:
+    """Run each ``Op`` of ``ops`` in order; ``email`` is the scenario's user."""
+    for op in ops:
+        try:
+            fn = SETUP_OPS[op.name]
+        except KeyError:
+            raise KeyError(f"unknown setup op {op.name!r}; known: {sorted(SETUP_OPS)}") from None
+        fn(deployment, email, **op.args)
+
+
+@setup_op
+def sp_disable_sso(d: Deployment, email: str) -> None:
+    """JustCall admin turns SSO off."""
+    d.justcall.enable_sso(d.demo.account.slug, enabled=False)
+
+
+@setup_op
+def sp_set_plan(d: Deployment, email: str, plan: str) -> None:
+    """The JustCall account moves to another plan (SSO needs Business)."""
+    d.justcall.set_plan(d.demo.account.slug, plan)
+
+
+@setup_op
+def sp_set_domain_verified(d: Deployment, email: str, verified: bool) -> None:
+    """The account's email domain loses (or gains) its verification."""
+    d.justcall.set_domain_verified(d.demo.account.slug, d.demo.account.domain, verified)
+
+
+@setup_op
+def sp_allow_idp_initiated(d: Deployment, email: str, allowed: bool) -> None:
+    """JustCall admin allows or refuses sign-in started from the Okta dashboard."""
+    d.justcall.set_allow_idp_initiated(d.demo.account.slug, allowed)
+
+
+@setup_op
+def sp_upload_active_certificate(d: Deployment, email: str) -> None:
+    """JustCall admin re-downloads Okta's active certificate and uploads it (the article's fix)."""
+    configure_justcall(d.justcall, d.demo, d.okta, d.app)
+
+
+@setup_op
+def okta_activate_new_key(d: Deployment, email: str, not_before_days: float = -1, not_after_days: float = 3650) -> None:
+    """Okta admin generates a certificate with the given validity (days from now) and activates it."""
+    from mock_idp.keys import make_credential
+
+    now = d.okta.clock()
+    credential = make_credential(
+        d.demo.org_name, now + timedelta(days=not_before_days), now + timedelta(days=not_after_days)
+    )
+    kid = d.okta.add_key(d.app.id, credential)
+    d.okta.activate_key(d.app.id, kid)
+
+
+@setup_op
+def okta_rotate_key(d: Deployment, email: str) -> None:
+    """Okta admin clicks Generate new certificate, then Activate (JustCall is not told)."""
+    kid = d.okta.generate_key(d.app.id)
+    d.okta.activate_key(d.app.id, kid)
+
+
+@setup_op
+def okta_unassign_user(d: Deployment, email: str) -> None:
+    """Okta admin removes the user's direct assignment to JustCall."""
+    d.okta.unassign_user(d.app.id, d.user_ids[email])
+
+
+@setup_op
+def okta_update_app(d: Deployment, email: str, **settings: Any) -> None:
+    """Okta admin edits the JustCall app's SAML settings."""
+    d.okta.update_app(d.app.id, **settings)
