@@ -128,3 +128,12 @@ def scenarios(as_json: bool, flow: str | None, prefix: str) -> None:
         shown = s.sp_error or s.idp_error or ("signed in" if s.expect == "accept" else "")
         table.add_row(s.id, flows, s.expect, shown, s.troubleshooting)
     Console().print(table)
+
+
+def _register_subcommands() -> None:
+    from saml_harness.diagnose.command import diagnose_command
+
+    main.add_command(diagnose_command)
+
+
+_register_subcommands()

@@ -71,15 +71,15 @@ def okta_activate_new_key(d: Deployment, email: str, not_before_days: float = -1
     credential = make_credential(
         d.demo.org_name, now + timedelta(days=not_before_days), now + timedelta(days=not_after_days)
     )
-    kid = d.okta.add_key(d.app.id, credential)
-    d.okta.activate_key(d.app.id, kid)
+    key = d.okta.add_key(d.app.id, credential)
+    d.okta.activate_key(d.app.id, key.kid)
 
 
 @setup_op
 def okta_rotate_key(d: Deployment, email: str) -> None:
     """Okta admin clicks Generate new certificate, then Activate (JustCall is not told)."""
-    kid = d.okta.generate_key(d.app.id)
-    d.okta.activate_key(d.app.id, kid)
+    key = d.okta.generate_key(d.app.id)
+    d.okta.activate_key(d.app.id, key.kid)
 
 
 @setup_op
@@ -91,4 +91,4 @@ def okta_unassign_user(d: Deployment, email: str) -> None:
 @setup_op
 def okta_update_app(d: Deployment, email: str, **settings: Any) -> None:
     """Okta admin edits the JustCall app's SAML settings."""
-    d.okta.update_app(d.app.id, **settings)
+    d.okta.update_saml_app(d.app.id, **settings)

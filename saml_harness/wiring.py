@@ -159,6 +159,7 @@ def start_deployment(
     idp_app = create_idp({"ORG_NAME": demo.org_name, "SECRET_KEY": secrets.token_hex(16)})
     idp_server = LiveServer(idp_app, host, idp_port)
     idp_app.config["PUBLIC_URL"] = idp_server.url
+    idp_app.extensions["mock_okta"].public_url = idp_server.url
     sp_config: dict[str, Any] = {"SECRET_KEY": secrets.token_hex(16), "API_TOKEN": api_token}
     if database_url:
         sp_config["DATABASE_URL"] = database_url

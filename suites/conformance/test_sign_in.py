@@ -73,7 +73,7 @@ def test_sp_initiated_relay_state_deep_link_lands_on_page(deployment: Deployment
 
 
 def test_idp_initiated_default_relay_state_lands_on_page(deployment: Deployment, user_agent: UserAgent) -> None:
-    deployment.okta.update_app(deployment.app.id, default_relay_state="/contacts")
+    deployment.okta.update_saml_app(deployment.app.id, default_relay_state="/contacts")
     outcome = run_flow(IDP_INITIATED, user_agent, deployment.target, deployment.idp, deployment.credentials("assigned"))
     assert outcome.accepted, outcome.explain()
     assert outcome.final_url == f"{deployment.sp_url}/contacts"

@@ -1,0 +1,71 @@
+"""Build what the Configure SAML form needs to render, shared by the wizard and the General tab's edit page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from mock_idp.admin import saml_form
+from mock_idp.admin.choices import (
+    APPLICATION_USERNAMES,
+    ATTRIBUTE_NAME_FORMATS,
+    DIGEST_ALGORITHMS,
+    NAME_ID_FORMATS,
+    SIGNATURE_ALGORITHMS,
+)
+from mock_idp.admin.console import current_admin
+from mock_idp.admin.preview import preview_assertion
+from mock_idp.admin.records import GROUP_FILTERS
+from mock_idp.admin.saml_form import SamlSettings
+from mock_idp.idp_session import current_org
+
+ADVANCED_FIELDS = (
+    "signing",
+    "response",
+    "assertion_signature",
+    "signature_algorithm",
+    "digest_algorithm",
+    "honor_force_authn",
+    "issuer",
+)
+
+
+def submitted_settings() -> SamlSettings:
+    """Read the Configure SAML form from the current request."""
+    return saml_form.from_form(request.form.to_dict(flat=False))
+
+
+def form_context(
+    settings: SamlSettings,
+    errors: dict[str, str] | None = None,
+    *,
+    label: str = "",
+    external_key: str | None = None,
+    preview: bool = False,
+    extra_attributes: int = 0,
+    extra_groups: int = 0,
+) -> dict[str, Any]:
+    """Return the template values: padded rows, choices, errors, and the Assertion preview when asked and valid."""
+    errors = errors or {}
+    xml = None
+    if preview and not errors:
+        app = saml_form.draft_app(settings, label, external_key)
+        xml = preview_assertion(app, current_admin().user, current_org().clock())
+    return {
+        "s": saml_form.display_rows(settings, extra_attributes, extra_groups),
+        "errors": errors,
+        "preview": xml,
+        "open_advanced": any(key in errors for key in ADVANCED_FIELDS),
+        "default_issuer": (
+            saml_form.default_issuer(external_key) if external_key else saml_form.DEFAULT_ISSUER_TEMPLATE
+        ),
+        "name_id_formats": [(label_, label_) for label_ in NAME_ID_FORMATS],
+        "application_usernames": list(APPLICATION_USERNAMES.items()),
+        "signed_choices": [(v, v) for v in (saml_form.SIGNED, saml_form.UNSIGNED_LABEL)],
+        "signature_algorithms": list(SIGNATURE_ALGORITHMS.items()),
+        "digest_algorithms": list(DIGEST_ALGORITHMS.items()),
+        "yes_no": [(v, v) for v in (saml_form.YES, saml_form.NO)],
+        "attribute_formats": [(label_, label_) for label_ in ATTRIBUTE_NAME_FORMATS],
+        "group_filters": list(GROUP_FILTERS.items()),
+    }
