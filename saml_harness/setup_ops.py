@@ -47,7 +47,7 @@ def sp_set_plan(d: Deployment, email: str, plan: str) -> None:
 @setup_op
 def sp_set_domain_verified(d: Deployment, email: str, verified: bool) -> None:
     """The account's email domain loses (or gains) its verification."""
-    d.justcall.set_domain_verified(d.demo.account.slug, d.demo.account.domain, verified)
+    d.justcall.add_domain(d.demo.account.slug, d.demo.account.domain, verified=verified)
 
 
 @setup_op

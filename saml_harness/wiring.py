@@ -55,7 +55,17 @@ class Deployment:
 
     @property
     def idp(self) -> IdpSide:
-        return IdpSide(url=self.idp_url, dashboard_url=f"{self.idp_url}/app/UserHome", app_label=self.app.label)
+        return IdpSide(
+            url=self.idp_url,
+            dashboard_url=f"{self.idp_url}/app/UserHome",
+            app_label=self.app.label,
+            embed_link=self.okta.embed_link(self.app.id),
+        )
+
+    def trusted_certificate_der(self) -> bytes | None:
+        """Return the IdP certificate JustCall currently trusts (DER), if one is configured."""
+        der = self.justcall.pinned_certificate(self.demo.account.slug)
+        return None if der is None else bytes(der)
 
     def credentials(self, role: str) -> Credentials:
         """Return the Okta credentials of the demo person cast in ``role``."""
