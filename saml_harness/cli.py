@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import signal
 import tempfile
 import threading
@@ -13,6 +14,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from saml_harness.control import create_control_app
+from saml_harness.live import LiveServer
 from saml_harness.wiring import Deployment, start_deployment
 
 
@@ -72,7 +75,9 @@ def serve(host: str, idp_port: int, sp_port: int, database_url: str | None, as_j
         idp_port=idp_port,
         sp_port=sp_port,
     )
-    info = describe(deployment)
+    control_token = secrets.token_urlsafe(24)
+    control = LiveServer(create_control_app(deployment, control_token), host="127.0.0.1").start()
+    info = describe(deployment) | {"control_url": control.url, "control_token": control_token}
     if as_json:
         click.echo(json.dumps(info), nl=True)
     else:
@@ -85,6 +90,7 @@ def serve(host: str, idp_port: int, sp_port: int, database_url: str | None, as_j
     except KeyboardInterrupt:
         pass
     finally:
+        control.stop()
         deployment.stop()
 
 
@@ -108,6 +114,9 @@ def print_serve_banner(info: dict[str, Any]) -> None:
     console.print(people)
     admin = info["sp_admin"]
     console.print(f"JustCall admin (break-glass password sign-in): {admin['email']} / {admin['password']}")
+    console.print(
+        f"Scenario control API: POST {info['control_url']}/next-login (Authorization: Bearer {info['control_token']})"
+    )
 
 
 @main.command()
@@ -122,7 +131,10 @@ def scenarios(as_json: bool, flow: str | None, prefix: str) -> None:
     if as_json:
         click.echo(json.dumps([s.as_json() for s in chosen], indent=None))
         return
-    table = Table("id", "flows", "expect", "user sees", "troubleshooting row", title=f"{len(chosen)} scenarios")
+    table = Table(title=f"{len(chosen)} scenarios")
+    table.add_column("id", no_wrap=True)
+    for column in ("flows", "expect", "user sees", "troubleshooting row"):
+        table.add_column(column)
     for s in chosen:
         flows = ", ".join("SP" if f == "sp_initiated" else "IdP" for f in s.flows)
         shown = s.sp_error or s.idp_error or ("signed in" if s.expect == "accept" else "")

@@ -50,6 +50,14 @@ def fault_plan(scenario: Scenario, values: dict[str, str]) -> Any:
     )
 
 
+def arm_scenario(deployment: Deployment, scenario: Scenario, email: str) -> None:
+    """Take the scenario's setup steps and arm the IdP so ``email``'s next login carries its fault."""
+    apply_setup(deployment, scenario.setup, email)
+    plan = fault_plan(scenario, placeholders(deployment, email))
+    if plan is not None:
+        deployment.okta.set_next_login_plan(email, plan)
+
+
 def run_scenario(deployment: Deployment, scenario: Scenario, flow: str, ua: UserAgent | None = None) -> Outcome:
     """Prepare the deployment as the scenario says, run ``flow`` for its user, and return the Outcome."""
     ua = ua or UserAgent()
@@ -59,10 +67,7 @@ def run_scenario(deployment: Deployment, scenario: Scenario, flow: str, ua: User
         if not first.accepted:
             raise AssertionError(f"prelude sign-in failed: {first.explain()}")
         sign_out_of_sp(ua, deployment)
-    apply_setup(deployment, scenario.setup, credentials.username)
-    plan = fault_plan(scenario, placeholders(deployment, credentials.username))
-    if plan is not None:
-        deployment.okta.set_next_login_plan(credentials.username, plan)
+    arm_scenario(deployment, scenario, credentials.username)
     outcome = run_flow(flow, ua, deployment.target, deployment.idp, credentials)
     if scenario.after == "replay":
         outcome = replay(deployment, outcome)

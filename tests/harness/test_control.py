@@ -1,0 +1,63 @@
+"""The control API arms a scenario for one user's next login, and refuses callers without the token."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from saml_harness.control import create_control_app
+from saml_harness.flows import SP_INITIATED, run_flow
+from saml_harness.live import LiveServer
+from saml_harness.user_agent import UserAgent
+from saml_harness.wiring import Deployment
+
+TOKEN = "test-token-123"
+
+
+@pytest.fixture
+def control(deployment: Deployment) -> Iterator[str]:
+    with LiveServer(create_control_app(deployment, TOKEN)) as server:
+        yield server.url
+
+
+def post(url: str, body: object, token: str | None = TOKEN) -> requests.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return requests.post(f"{url}/next-login", json=body, headers=headers, timeout=10)
+
+
+def test_armed_scenario_shapes_the_next_login(control: str, deployment: Deployment) -> None:
+    person = deployment.demo.person("assigned")
+    answer = post(control, {"scenario": "audience.trailing_slash", "user": person.email})
+    assert answer.status_code == 200, answer.text
+    outcome = run_flow(SP_INITIATED, UserAgent(), deployment.target, deployment.idp, deployment.credentials("assigned"))
+    assert not outcome.accepted
+    assert (outcome.sp_error, outcome.reason) == ("Invalid SAML response", "audience.mismatch")
+    again = run_flow(SP_INITIATED, UserAgent(), deployment.target, deployment.idp, deployment.credentials("assigned"))
+    assert again.accepted, "the plan must apply to the next login only"
+
+
+def test_missing_or_wrong_token_is_401(control: str, deployment: Deployment) -> None:
+    body = {"scenario": "audience.wrong", "user": deployment.demo.person("assigned").email}
+    assert post(control, body, token=None).status_code == 401
+    assert post(control, body, token="nope").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"scenario": "no.such.scenario", "user": "x"}, 404),
+        ({"scenario": "audience.wrong", "user": "nobody@acme.example"}, 404),
+        ({"scenario": 1, "user": []}, 400),
+        ("not an object", 400),
+    ],
+)
+def test_bad_requests_get_clear_4xx(control: str, body: object, status: int) -> None:
+    answer = post(control, body)
+    assert answer.status_code == status
+    assert answer.json()["error"]
+
+
+def test_control_listens_on_loopback_only(control: str) -> None:
+    assert control.startswith("http://127.0.0.1:")
