@@ -1,0 +1,115 @@
+"""Own the SP's SQLAlchemy engine: one per app, SQLite tuned for concurrent requests, schema created on start."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from justcall_sp.models import Base
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+"""How long a SQLite writer waits for the lock before giving up; covers bursts of concurrent logins."""
+
+
+def default_database_url(app: Flask) -> str:
+    """Return ``DATABASE_URL`` from the environment, else a SQLite file in the app's instance folder."""
+    from_env = os.environ.get("DATABASE_URL")
+    if from_env:
+        return from_env
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(app.instance_path) / 'justcall.sqlite3'}"
+
+
+def _tune_sqlite(engine: Engine, in_memory: bool) -> None:
+    """Use WAL, a busy timeout and foreign keys, and emit BEGIN IMMEDIATE ourselves.
+
+    pysqlite's own transaction handling breaks SAVEPOINTs (SQLAlchemy docs, "Serializable isolation /
+    Savepoints / Transactional DDL"), so autocommit is switched off at the driver and SQLAlchemy's ``begin``
+    event issues ``BEGIN IMMEDIATE``: writers take the lock up front and queue on the busy timeout instead
+    of failing with "database is locked" when a read transaction later tries to write.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine for ``url``; SQLite gets WAL, busy timeout and explicit transactions."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    in_memory = parsed.database in (None, "", ":memory:")
+    kwargs: dict[str, Any] = {
+        "connect_args": {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+    }
+    if in_memory:
+        kwargs["poolclass"] = StaticPool
+    engine = create_engine(url, **kwargs)
+    _tune_sqlite(engine, in_memory)
+    return engine
+
+
+class Database:
+    """The app's engine and session factory; ``session()`` never leaks a session past its block."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def create_schema(self) -> None:
+        Base.metadata.create_all(self.engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """Yield a session inside one transaction: committed on success, rolled back on any exception."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def delete_all_rows(self) -> None:
+        """Empty every table in one transaction (children first), then make sure the schema exists."""
+        with self.session() as session:
+            for table in reversed(Base.metadata.sorted_tables):
+                session.execute(table.delete())
+        self.create_schema()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def init_app(app: Flask) -> Database:
+    """Create the app's Database from ``DATABASE_URL`` (or the default), create the schema, register it."""
+    url = app.config.get("DATABASE_URL") or default_database_url(app)
+    app.config["DATABASE_URL"] = url
+    database = Database(url)
+    database.create_schema()
+    app.extensions["justcall_db"] = database
+    return database
+
+
+def get_db(app: Flask) -> Database:
+    """Return the Database registered by ``init_app``."""
+    database: Database = app.extensions["justcall_db"]
+    return database

@@ -1,0 +1,369 @@
+"""Give the harness and the views one facade over accounts, users, SSO configuration and the activity log.
+
+Every method opens and closes its own session; return values are plain dataclasses, never ORM rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from justcall_sp import activity_log, urls
+from justcall_sp.certificates import CertificateInfo, NotACertificate, describe, load_certificate, to_der
+from justcall_sp.db import Database, get_db
+from justcall_sp.models import DEFAULT_ROLE_CHOICES, PLANS, ROLES
+from justcall_sp.models import Account as AccountRow
+from justcall_sp.models import Domain as DomainRow
+from justcall_sp.models import SsoConfig as SsoConfigRow
+from justcall_sp.models import User as UserRow
+from justcall_sp.timeutil import Clock
+
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62})$")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$")
+
+
+class UnknownAccount(LookupError):
+    """No account has this slug."""
+
+
+@dataclass(frozen=True)
+class Account:
+    slug: str
+    name: str
+    plan: str
+
+    @property
+    def has_sso_plan(self) -> bool:
+        return self.plan in ("business", "enterprise")
+
+
+@dataclass(frozen=True)
+class Domain:
+    account: str
+    domain: str
+    verified: bool
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+    role: str
+    account: str
+    """Account slug."""
+    is_owner: bool
+    has_password: bool
+    created_via_sso: bool
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_owner or self.role in ("Owner", "Admin")
+
+
+@dataclass(frozen=True)
+class SsoSettings:
+    """One account's SSO configuration as the settings page shows it."""
+
+    enabled: bool
+    protocol: str
+    idp_sso_url: str | None
+    idp_issuer: str | None
+    certificate: CertificateInfo | None
+    default_role: str
+    allow_idp_initiated: bool
+    updated_at: datetime | None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.idp_sso_url and self.idp_issuer and self.certificate)
+
+
+@dataclass
+class SaveResult:
+    """Outcome of ``configure_sso``: errors mean nothing was saved; warnings were saved anyway."""
+
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def user_view(row: UserRow, slug: str) -> User:
+    return User(
+        id=row.id,
+        email=row.email,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        role=row.role,
+        account=slug,
+        is_owner=row.is_owner,
+        has_password=row.password_hash is not None,
+        created_via_sso=row.created_via_sso,
+    )
+
+
+def sso_settings_view(row: SsoConfigRow | None) -> SsoSettings:
+    if row is None:
+        return SsoSettings(False, "saml2", None, None, None, "Agent", True, None)
+    info = None
+    if row.certificate is not None:
+        try:
+            info = describe(load_certificate(row.certificate))
+        except NotACertificate:
+            info = None
+    return SsoSettings(
+        enabled=row.enabled,
+        protocol=row.protocol,
+        idp_sso_url=row.idp_sso_url,
+        idp_issuer=row.idp_issuer,
+        certificate=info,
+        default_role=row.default_role,
+        allow_idp_initiated=row.allow_idp_initiated,
+        updated_at=row.updated_at,
+    )
+
+
+def http_url_error(label: str, value: str) -> str | None:
+    """Return an error message unless ``value`` is an absolute http(s) URL with a host."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+        return f"{label} must be an absolute http:// or https:// URL."
+    return None
+
+
+class JustCall:
+    """The SP's in-process API (``app.extensions["justcall"]``); thread-safe, one session per call."""
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+
+    @property
+    def db(self) -> Database:
+        return get_db(self._app)
+
+    def now(self) -> datetime:
+        clock: Clock = self._app.config["CLOCK"]
+        return clock()
+
+    # -- accounts, domains, users ---------------------------------------------------------------
+
+    def create_account(self, slug: str, name: str, plan: str = "business") -> Account:
+        """Create an account; SSO is available only on the Business plan."""
+        if not _SLUG.match(slug):
+            raise ValueError(f"account slug {slug!r} must be lower-case letters, digits and dashes")
+        if plan not in PLANS:
+            raise ValueError(f"plan {plan!r} is not one of {PLANS}")
+        with self.db.session() as session:
+            if session.scalar(select(AccountRow).where(AccountRow.slug == slug)) is not None:
+                raise ValueError(f"account {slug!r} already exists")
+            session.add(AccountRow(slug=slug, name=name, plan=plan))
+        return Account(slug, name, plan)
+
+    def set_plan(self, slug: str, plan: str) -> None:
+        if plan not in PLANS:
+            raise ValueError(f"plan {plan!r} is not one of {PLANS}")
+        with self.db.session() as session:
+            _account(session, slug).plan = plan
+
+    def get_account(self, slug: str) -> Account | None:
+        with self.db.session() as session:
+            row = session.scalar(select(AccountRow).where(AccountRow.slug == slug))
+            return None if row is None else Account(row.slug, row.name, row.plan)
+
+    def add_domain(self, slug: str, domain: str, verified: bool = True) -> Domain:
+        """Register an email domain for the account (unique across accounts), verified or not."""
+        name = domain.strip().lower()
+        if not _DOMAIN.match(name):
+            raise ValueError(f"{domain!r} is not a domain name")
+        with self.db.session() as session:
+            account = _account(session, slug)
+            existing = session.scalar(select(DomainRow).where(DomainRow.domain == name))
+            if existing is not None and existing.account_id != account.id:
+                raise ValueError(f"domain {name!r} belongs to another account")
+            if existing is None:
+                session.add(DomainRow(account_id=account.id, domain=name, verified=verified))
+            else:
+                existing.verified = verified
+        return Domain(slug, name, verified)
+
+    def domains(self, slug: str) -> list[Domain]:
+        with self.db.session() as session:
+            account = _account(session, slug)
+            return [Domain(slug, d.domain, d.verified) for d in sorted(account.domains, key=lambda d: d.domain)]
+
+    def add_user(
+        self,
+        slug: str,
+        email: str,
+        first_name: str,
+        last_name: str,
+        role: str,
+        password: str | None = None,
+        is_owner: bool = False,
+    ) -> User:
+        """Create a user (email unique, case-insensitive); ``password=None`` means SSO-only."""
+        if role not in ROLES:
+            raise ValueError(f"role {role!r} is not one of {ROLES}")
+        if "@" not in email:
+            raise ValueError(f"{email!r} is not an email address")
+        method = self._app.config["PASSWORD_HASH_METHOD"]
+        password_hash = generate_password_hash(password, method) if password is not None else None
+        with self.db.session() as session:
+            account = _account(session, slug)
+            if session.scalar(select(UserRow).where(UserRow.email_key == email.lower())) is not None:
+                raise ValueError(f"a user with email {email!r} already exists")
+            row = UserRow(
+                account_id=account.id,
+                email=email,
+                email_key=email.lower(),
+                first_name=first_name,
+                last_name=last_name,
+                role=role,
+                password_hash=password_hash,
+                is_owner=is_owner,
+                created_via_sso=False,
+            )
+            session.add(row)
+            session.flush()
+            return user_view(row, slug)
+
+    def get_user(self, email: str) -> User | None:
+        """Return the user with this email (case-insensitive), or None."""
+        with self.db.session() as session:
+            row = session.scalar(select(UserRow).where(UserRow.email_key == email.lower()))
+            return None if row is None else user_view(row, row.account.slug)
+
+    def get_user_by_id(self, user_id: int) -> User | None:
+        with self.db.session() as session:
+            row = session.get(UserRow, user_id)
+            return None if row is None else user_view(row, row.account.slug)
+
+    def users(self, slug: str) -> list[User]:
+        with self.db.session() as session:
+            account = _account(session, slug)
+            return [user_view(u, slug) for u in sorted(account.users, key=lambda u: u.email_key)]
+
+    # -- SSO configuration ----------------------------------------------------------------------
+
+    def enable_sso(self, slug: str, enabled: bool = True) -> None:
+        """Switch SSO on or off (Step 1: "Click Enable SSO and select SAML 2.0"); no plan or domain checks here."""
+        with self.db.session() as session:
+            account = _account(session, slug)
+            config = _config_for(session, account)
+            config.enabled = enabled
+            config.protocol = "saml2"
+            config.updated_at = self.now()
+
+    def configure_sso(
+        self,
+        slug: str,
+        *,
+        idp_sso_url: str,
+        idp_issuer: str,
+        certificate: bytes,
+        default_role: str = "Agent",
+        allow_idp_initiated: bool = True,
+    ) -> SaveResult:
+        """Save Step 4's values; on any error nothing changes, an expired certificate is saved with a warning."""
+        result = SaveResult()
+        idp_sso_url, idp_issuer = idp_sso_url.strip(), idp_issuer.strip()
+        if error := http_url_error("SSO URL", idp_sso_url):
+            result.errors.append(error)
+        if not idp_issuer:
+            result.errors.append("Issuer / Entity ID is required.")
+        elif any(c.isspace() for c in idp_issuer):
+            result.errors.append("Issuer / Entity ID must not contain spaces.")
+        if default_role not in DEFAULT_ROLE_CHOICES:
+            result.errors.append(f"Default Role must be one of {', '.join(DEFAULT_ROLE_CHOICES)}.")
+        der: bytes | None = None
+        try:
+            parsed = load_certificate(certificate)
+            der = to_der(parsed)
+            status = describe(parsed).status_at(self.now())
+            if status == "expired":
+                result.warnings.append(
+                    f"The certificate expired on {parsed.not_valid_after_utc:%Y-%m-%d %H:%M} UTC. "
+                    "Sign-ins will fail with a Certificate error until you upload Okta's active certificate."
+                )
+            elif status == "not_yet_valid":
+                result.warnings.append(
+                    f"The certificate is not valid before {parsed.not_valid_before_utc:%Y-%m-%d %H:%M} UTC."
+                )
+        except NotACertificate as exc:
+            result.errors.append(f"Certificate: {exc}")
+        if result.errors or der is None:
+            return result
+        with self.db.session() as session:
+            config = _config_for(session, _account(session, slug))
+            config.protocol = "saml2"
+            config.idp_sso_url = idp_sso_url
+            config.idp_issuer = idp_issuer
+            config.certificate = der
+            config.default_role = default_role
+            config.allow_idp_initiated = allow_idp_initiated
+            config.updated_at = self.now()
+        return result
+
+    def set_allow_idp_initiated(self, slug: str, allowed: bool) -> None:
+        with self.db.session() as session:
+            config = _config_for(session, _account(session, slug))
+            config.allow_idp_initiated = allowed
+            config.updated_at = self.now()
+
+    def sso_settings(self, slug: str) -> SsoSettings:
+        with self.db.session() as session:
+            return sso_settings_view(_account(session, slug).sso)
+
+    def pinned_certificate(self, slug: str) -> bytes | None:
+        """Return the DER bytes of the account's pinned IdP certificate, if one was saved."""
+        with self.db.session() as session:
+            config = _account(session, slug).sso
+            return None if config is None else config.certificate
+
+    def sso_urls(self, slug: str) -> tuple[str, str]:
+        """Return ``(acs_url, entity_id)`` to paste into Okta (Step 1: "Copy the ACS URL and Entity ID")."""
+        return urls.acs_url(self._app, slug), urls.entity_id(self._app, slug)
+
+    # -- activity log and housekeeping ----------------------------------------------------------
+
+    def activity(
+        self,
+        slug: str | None = None,
+        reference: str | None = None,
+        *,
+        flow: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Return activity-log entries (newest first) as the JSON API shows them."""
+        with self.db.session() as session:
+            return activity_log.query(session, slug=slug, reference=reference, flow=flow, limit=limit)
+
+    def reset(self) -> None:
+        """Delete every row (accounts, users, requests, replay cache, activity) and keep the schema."""
+        self.db.delete_all_rows()
+
+
+def _account(session: Session, slug: str) -> AccountRow:
+    row = session.scalar(select(AccountRow).where(AccountRow.slug == slug))
+    if row is None:
+        raise UnknownAccount(f"no JustCall account {slug!r}")
+    return row
+
+
+def _config_for(session: Session, account: AccountRow) -> SsoConfigRow:
+    if account.sso is None:
+        account.sso = SsoConfigRow(enabled=False, protocol="saml2", default_role="Agent", allow_idp_initiated=True)
+        session.flush()
+    return account.sso

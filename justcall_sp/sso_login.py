@@ -1,0 +1,253 @@
+"""Consume one ACS POST in one transaction: validate, apply account rules, record the assertion, JIT, log.
+
+Either everything the login needs is written together (replay entry, consumed request, new user, activity
+row) or, on any refusal, only the activity row is: the work runs in a SAVEPOINT that a ``Reject`` rolls back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography import x509
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from justcall_sp import activity_log
+from justcall_sp.acs.account_rules import AccountFacts, check_account_rules
+from justcall_sp.acs.identity import Identity
+from justcall_sp.acs.pipeline import Expectations, Findings, ValidatedLogin, decode_input, validate_response
+from justcall_sp.acs.reasons import Reject
+from justcall_sp.acs.subject import PendingRequest
+from justcall_sp.certificates import NotACertificate, load_certificate
+from justcall_sp.db import Database
+from justcall_sp.models import Account, AuthnRequestRecord, ReplayEntry, User
+from justcall_sp.urls import safe_local_path
+
+SETTINGS_PATH = "/settings/security/sso"
+"""Where Test Connection results are shown (and where a test response redirects to)."""
+
+
+@dataclass(frozen=True)
+class AcsRequest:
+    """The posted form and what the app knows about where it was posted."""
+
+    slug: str
+    posted: list[str]
+    in_query: bool
+    """Whether the URL's query string also carried a SAMLResponse (refused: POST binding only)."""
+    relay_state: str | None
+    acs_url: str
+    entity_id: str
+    now: datetime
+    max_response_bytes: int
+
+
+@dataclass(frozen=True)
+class AcsResult:
+    """What the view does next: sign someone in and redirect, redirect to settings, or show the error page."""
+
+    reference: str
+    flow: str
+    ok: bool
+    redirect_to: str | None = None
+    user_id: int | None = None
+    """Set only for a successful login (never for Test Connection)."""
+    reject: Reject | None = None
+
+
+class DbLookups:
+    """``acs.subject.Lookups`` over the caller's session."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session = session
+        self.now = now
+
+    def pending_request(self, request_id: str) -> PendingRequest | None:
+        row = self.session.get(AuthnRequestRecord, request_id)
+        if row is None:
+            return None
+        account = self.session.get(Account, row.account_id)
+        return PendingRequest(
+            request_id=row.id,
+            account_slug=account.slug if account else "",
+            purpose=row.purpose,
+            expires_at=row.expires_at,
+            consumed=row.consumed,
+            relay_state=row.relay_state,
+        )
+
+    def assertion_seen(self, assertion_id: str) -> bool:
+        row = self.session.get(ReplayEntry, assertion_id)
+        return row is not None and row.expires_at > self.now
+
+
+def account_facts(account: Account) -> AccountFacts:
+    return AccountFacts(
+        slug=account.slug,
+        sso_enabled=bool(account.sso and account.sso.enabled),
+        plan_has_sso=account.sso_plan,
+        verified_domains=frozenset(d.domain for d in account.domains if d.verified),
+        unverified_domains=frozenset(d.domain for d in account.domains if not d.verified),
+    )
+
+
+def consume(db: Database, req: AcsRequest) -> AcsResult | None:
+    """Process one ACS POST; return None when the account does not exist (the view answers 404)."""
+    with db.session() as session:
+        account = session.scalar(select(Account).where(Account.slug == req.slug))
+        if account is None:
+            return None
+        session.execute(delete(ReplayEntry).where(ReplayEntry.expires_at <= req.now))
+        lookups = DbLookups(session, req.now)
+        findings = Findings()
+        summary = ""
+        user_id: int | None = None
+        try:
+            with session.begin_nested():
+                login = _validate(account, req, lookups, findings)
+                user_id, summary = _apply(session, account, login, req.now)
+            reject = None
+        except Reject as refused:
+            reject = refused
+        flow = _classify(findings.in_response_to, req.slug, lookups)
+        reference = activity_log.record(
+            session,
+            activity_log.ActivityEntry(
+                at=req.now,
+                account_slug=req.slug,
+                flow=flow,
+                outcome="failure" if reject else "success",
+                category=reject.category if reject else None,
+                reason=reject.reason if reject else None,
+                detail=reject.detail if reject else summary,
+                email=findings.email,
+                response_id=findings.response_id,
+                assertion_id=findings.assertion_id,
+                in_response_to=findings.in_response_to,
+            ),
+        )
+    if flow == "test":
+        return AcsResult(reference, flow, ok=reject is None, redirect_to=SETTINGS_PATH, reject=reject)
+    if reject is not None:
+        return AcsResult(reference, flow, ok=False, reject=reject)
+    return AcsResult(reference, flow, ok=True, redirect_to=safe_local_path(req.relay_state), user_id=user_id)
+
+
+def _validate(account: Account, req: AcsRequest, lookups: DbLookups, findings: Findings) -> ValidatedLogin:
+    xml, root = decode_input(req.posted, req.max_response_bytes, req.in_query)
+    config = account.sso
+    if config is None or not config.configured or config.certificate is None or config.idp_issuer is None:
+        raise Reject("account.sso_disabled", f"SSO is not configured for account {account.slug!r}")
+    certificate = _pinned_certificate(config.certificate)
+    expect = Expectations(
+        account_slug=account.slug,
+        acs_url=req.acs_url,
+        entity_id=req.entity_id,
+        idp_issuer=config.idp_issuer,
+        certificate=certificate,
+        allow_idp_initiated=config.allow_idp_initiated,
+        now=req.now,
+    )
+    login = validate_response(xml, root, expect, lookups, findings)
+    check_account_rules(account_facts(account), login.identity.email)
+    return login
+
+
+def _pinned_certificate(der: bytes) -> x509.Certificate:
+    try:
+        return load_certificate(der)
+    except NotACertificate as exc:
+        raise Reject("account.sso_disabled", "the stored IdP certificate cannot be read") from exc
+
+
+def _apply(session: Session, account: Account, login: ValidatedLogin, now: datetime) -> tuple[int | None, str]:
+    """Record the assertion, consume the request and sign in (JIT); for Test Connection only describe who."""
+    _remember_assertion(session, login)
+    if login.request is not None:
+        _consume_request(session, login.request)
+    config = account.sso
+    assert config is not None
+    if login.request is not None and login.request.purpose == "test":
+        existing = _find_user(session, login.identity.email)
+        if existing is not None:
+            _require_same_account(existing, account)
+            return None, f"Test Connection: would sign in {existing.email} as {existing.role} (existing user)"
+        return None, f"Test Connection: would sign in {login.identity.email} as {config.default_role} (new user)"
+    user, created = _find_or_create_user(session, account, login.identity, config.default_role)
+    how = "new user, Default Role" if created else "existing user"
+    return user.id, f"signed in {user.email} as {user.role} ({how})"
+
+
+# Profiles 4.1.4.5 (no replay): the primary key makes a concurrent duplicate fail here, inside the same
+# transaction as the login, so exactly one of two identical POSTs succeeds.
+def _remember_assertion(session: Session, login: ValidatedLogin) -> None:
+    try:
+        with session.begin_nested():
+            session.add(ReplayEntry(assertion_id=login.assertion_id, expires_at=login.replay_expires_at))
+            session.flush()
+    except IntegrityError as exc:
+        raise Reject("replay.detected", f"assertion {login.assertion_id!r} was already used") from exc
+
+
+def _consume_request(session: Session, request: PendingRequest) -> None:
+    result = session.execute(
+        update(AuthnRequestRecord)
+        .where(AuthnRequestRecord.id == request.request_id, AuthnRequestRecord.consumed.is_(False))
+        .values(consumed=True)
+    )
+    if getattr(result, "rowcount", 1) != 1:
+        raise Reject("in_response_to.unknown", f"request {request.request_id!r} was already answered")
+
+
+def _find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email_key == email.lower()))
+
+
+def _require_same_account(user: User, account: Account) -> None:
+    if user.account_id != account.id:
+        raise Reject("account.domain_mismatch", f"user {user.email!r} belongs to another JustCall account")
+
+
+def _find_or_create_user(session: Session, account: Account, who: Identity, default_role: str) -> tuple[User, bool]:
+    """Return the user with this email (role kept) or create one with the Default Role (JIT provisioning).
+
+    Two first logins at once: the unique ``email_key`` lets one insert win; the loser re-reads that row.
+    """
+    existing = _find_user(session, who.email)
+    if existing is not None:
+        _require_same_account(existing, account)
+        return existing, False
+    user = User(
+        account_id=account.id,
+        email=who.email,
+        email_key=who.email.lower(),
+        first_name=who.first_name,
+        last_name=who.last_name,
+        role=default_role,
+        password_hash=None,
+        is_owner=False,
+        created_via_sso=True,
+    )
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError:
+        winner = _find_user(session, who.email)
+        if winner is None:
+            raise
+        _require_same_account(winner, account)
+        return winner, False
+    return user, True
+
+
+def _classify(in_response_to: str | None, slug: str, lookups: DbLookups) -> str:
+    """Name the flow for the log: a known Test Connection request, another request, or unsolicited."""
+    if not in_response_to:
+        return "idp_initiated"
+    request = lookups.pending_request(in_response_to)
+    if request is not None and request.account_slug == slug and request.purpose == "test":
+        return "test"
+    return "sp_initiated"

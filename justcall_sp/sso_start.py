@@ -1,0 +1,152 @@
+"""Start SP-initiated SSO: find the account by the company email's domain, store an AuthnRequest, redirect."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from justcall_sp import activity_log, urls
+from justcall_sp.acs.account_rules import email_domain
+from justcall_sp.acs.policy import AUTHN_REQUEST_LIFETIME
+from justcall_sp.acs.reasons import category_for
+from justcall_sp.authn_request import AuthnRequestParams, build_authn_request, redirect_url
+from justcall_sp.db import Database
+from justcall_sp.models import Account, AuthnRequestRecord, Domain, SsoConfig
+from justcall_sp.sso_login import SETTINGS_PATH
+
+STALE_REQUEST_RETENTION = timedelta(days=1)
+"""Expired AuthnRequest rows are kept this long (to explain late answers in the log), then purged."""
+
+
+USER_DETAIL = {
+    "account.domain_unverified": "Your company's email domain has not been verified in JustCall yet. Sign in with "
+    "your password, or ask your JustCall administrator.",
+    "account.plan": "Single sign-on is available on the JustCall Business plan. Sign in with your password.",
+    "account.sso_disabled": "Your company has not turned on single sign-on for JustCall. Sign in with your "
+    "password, or ask your JustCall administrator.",
+}
+
+
+@dataclass(frozen=True)
+class SsoStart:
+    """Where to send the browser, or why not (with the HTTP status for the page).
+
+    An account rule refusal (``reason`` set) is logged like an ACS refusal and shown with the same error
+    markup and reference; a form problem (unknown domain, not an email) only gets ``error`` on the form.
+    """
+
+    redirect_url: str | None = None
+    error: str | None = None
+    status: int = 302
+    reason: str | None = None
+    reference: str | None = None
+
+    @property
+    def user_detail(self) -> str:
+        return USER_DETAIL.get(self.reason or "", "")
+
+
+def _refuse(session: Session, account: Account, email: str, reason: str, detail: str, now: datetime) -> SsoStart:
+    entry = activity_log.ActivityEntry(
+        at=now,
+        account_slug=account.slug,
+        flow="sp_initiated",
+        outcome="failure",
+        category=category_for(reason),
+        reason=reason,
+        detail=f"Sign in with SSO refused before any request was sent: {detail}",
+        email=email,
+    )
+    reference = activity_log.record(session, entry)
+    return SsoStart(error=category_for(reason), status=403, reason=reason, reference=reference)
+
+
+def _account_problem(session: Session, account: Account, email: str, now: datetime) -> SsoStart | None:
+    if not account.sso_plan:
+        return _refuse(session, account, email, "account.plan", f"plan {account.plan!r} has no SSO", now)
+    config = account.sso
+    if config is None or not config.enabled:
+        return _refuse(session, account, email, "account.sso_disabled", "SSO is not enabled", now)
+    if not config.configured:
+        return _refuse(session, account, email, "account.sso_disabled", "SSO URL/Issuer/Certificate not saved", now)
+    return None
+
+
+def begin_login(
+    db: Database, app: Flask, email: str, next_path: str | None, now: datetime, new_id: Callable[[], str]
+) -> SsoStart:
+    """Sign in with SSO: company email -> account by verified domain -> AuthnRequest over HTTP-Redirect."""
+    email = email.strip()
+    if email.count("@") != 1 or not email.split("@")[0] or "." not in email.split("@")[1]:
+        return SsoStart(error="Enter your company email address.", status=400)
+    domain = email_domain(email)
+    with db.session() as session:
+        row = session.scalar(select(Domain).where(Domain.domain == domain))
+        if row is None:
+            return SsoStart(
+                error=f"No JustCall account uses single sign-on for {domain}. Check the address, or sign in "
+                "with your password.",
+                status=400,
+            )
+        account = row.account
+        if not row.verified:
+            return _refuse(session, account, email, "account.domain_unverified", f"{domain} is not verified", now)
+        if problem := _account_problem(session, account, email, now):
+            return problem
+        assert account.sso is not None
+        url = _issue(session, app, account, account.sso, "login", urls.relay_state_for(next_path), now, new_id)
+    return SsoStart(redirect_url=url)
+
+
+def begin_test(db: Database, app: Flask, slug: str, now: datetime, new_id: Callable[[], str]) -> SsoStart:
+    """Test Connection: the same AuthnRequest with purpose ``test``; the result lands on the settings page."""
+    with db.session() as session:
+        account = session.scalar(select(Account).where(Account.slug == slug))
+        if account is None:
+            return SsoStart(error="Unknown account.", status=404)
+        config = account.sso
+        if config is None or not config.configured:
+            return SsoStart(error="Save the SSO URL, Issuer and Certificate before testing.", status=400)
+        url = _issue(session, app, account, config, "test", SETTINGS_PATH, now, new_id)
+    return SsoStart(redirect_url=url)
+
+
+def _issue(
+    session: Session,
+    app: Flask,
+    account: Account,
+    config: SsoConfig,
+    purpose: str,
+    relay_state: str,
+    now: datetime,
+    new_id: Callable[[], str],
+) -> str:
+    assert config.idp_sso_url is not None
+    session.execute(delete(AuthnRequestRecord).where(AuthnRequestRecord.expires_at < now - STALE_REQUEST_RETENTION))
+    request_id = new_id()
+    session.add(
+        AuthnRequestRecord(
+            id=request_id,
+            account_id=account.id,
+            created_at=now,
+            expires_at=now + AUTHN_REQUEST_LIFETIME,
+            relay_state=relay_state,
+            purpose=purpose,
+            consumed=False,
+        )
+    )
+    xml = build_authn_request(
+        AuthnRequestParams(
+            request_id=request_id,
+            issue_instant=now,
+            destination=config.idp_sso_url,
+            acs_url=urls.acs_url(app, account.slug),
+            entity_id=urls.entity_id(app, account.slug),
+        )
+    )
+    return redirect_url(config.idp_sso_url, xml, relay_state)
