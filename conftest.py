@@ -11,15 +11,27 @@ from collections.abc import Iterator
 import pytest
 
 from saml_harness.flows import IdpSide, Target
+from saml_harness.pytest_plugin import TARGET_KEY
+from saml_harness.targets import TargetSpec, load_target
 from saml_harness.user_agent import UserAgent
-from saml_harness.wiring import Deployment, start_deployment
+from saml_harness.wiring import Deployment, start_deployment, start_external_deployment
 
 
 @pytest.fixture(scope="session")
-def live_deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    """Scope: session. The mock Okta org and the bundled JustCall SP, wired as the article's Steps 1-5."""
-    folder = tmp_path_factory.mktemp("justcall")
-    deployment = start_deployment(database_url=f"sqlite:///{folder / 'justcall.sqlite3'}")
+def target_spec(pytestconfig: pytest.Config) -> TargetSpec | None:
+    """Scope: session. The external target from ``--target``, or None for the bundled JustCall SP."""
+    return pytestconfig.stash[TARGET_KEY]
+
+
+@pytest.fixture(scope="session")
+def live_deployment(tmp_path_factory: pytest.TempPathFactory, target_spec: TargetSpec | None) -> Iterator[Deployment]:
+    """Scope: session. The mock Okta org and the SP under test, wired as the article's Steps 1-5."""
+    folder = tmp_path_factory.mktemp("deployment")
+    if target_spec is None:
+        deployment = start_deployment(database_url=f"sqlite:///{folder / 'justcall.sqlite3'}")
+    else:
+        spec = load_target(target_spec.path)
+        deployment = start_external_deployment(spec, folder / "trust")
     yield deployment
     deployment.stop()
 

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
@@ -29,11 +30,24 @@ class Target:
     sso_start_url: str
     """Page with the "Sign in with SSO" company-email form."""
     me_url: str | None = None
-    """Who-am-I URL answering JSON with ``email`` when signed in."""
+    """Who-am-I URL answering JSON with ``me_json_key`` when signed in."""
     activity_url: str | None = None
     """The bundled SP's activity-log API, to read the reason code behind an error page."""
     api_token: str | None = None
     email_field: str = "email"
+    """Name of the company-email field (``login_mode = "form"``) or query parameter (``"query"``)."""
+    login_mode: str = "form"
+    """``form``: fill the email form at ``sso_start_url``; ``query``: GET ``sso_start_url?email=...``."""
+    me_json_key: str = "email"
+    error_element_id: str = "sso-error"
+    """Element whose text is the user-visible error on the SP's error page."""
+    success_url_pattern: str | None = None
+    """Without a who-am-I URL: a final URL matching this regex (and no error element) means accepted."""
+    success_text_pattern: str | None = None
+    identity_pattern: str | None = None
+    """Without a who-am-I URL: a regex whose group 1 is the signed-in email on the final page."""
+    bundled: bool = False
+    """The bundled JustCall SP: reason codes and SP-side setup are available."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,10 @@ class Credentials:
 def sp_initiated(ua: UserAgent, target: Target, credentials: Credentials, next_path: str | None = None) -> Outcome:
     """Start at the SP's Sign in with SSO page, as a user clicking it on JustCall's login page."""
     ua.new_trace()
+    if target.login_mode == "query":
+        query = {target.email_field: credentials.username} | ({"next": next_path} if next_path else {})
+        page = ua.get(f"{target.sso_start_url}?{urlencode(query)}")
+        return judge(ua, target, continue_flow(ua, page, credentials))
     start = target.sso_start_url + (f"?{urlencode({'next': next_path})}" if next_path else "")
     page = ua.get(start)
     form = page.form_with(target.email_field)
@@ -146,19 +164,47 @@ def judge(ua: UserAgent, target: Target, page: Page, note: str = "") -> Outcome:
     if not on_sp:
         outcome.idp_error = page.find_text("sign-in-error") or page.title or f"HTTP {page.status}"
     else:
-        outcome.sp_error = page.find_text("sso-error")
-        outcome.sp_error_detail = page.find_text("sso-error-detail")
+        outcome.sp_error = page.find_text(target.error_element_id)
+        outcome.sp_error_detail = page.find_text(f"{target.error_element_id}-detail")
         outcome.reference = page.find_text("sso-reference")
     if target.me_url:
-        me = ua.request("GET", target.me_url, note="who am I")
-        if me.status == 200:
-            body = me.json()
-            if isinstance(body, dict) and body.get("email"):
-                outcome.accepted = True
-                outcome.identity = str(body["email"])
+        outcome.identity = _who_am_i(ua, target)
+        outcome.accepted = outcome.identity is not None
+    elif on_sp and outcome.sp_error is None:
+        outcome.accepted, outcome.identity = _judge_by_patterns(target, page)
     if outcome.reference and target.activity_url:
         outcome.reason = _reason_for(ua, target, outcome.reference)
     return outcome
+
+
+def _who_am_i(ua: UserAgent, target: Target) -> str | None:
+    assert target.me_url is not None
+    me = ua.request("GET", target.me_url, note="who am I")
+    if me.status != 200:
+        return None
+    try:
+        body = me.json()
+    except ValueError:
+        return None
+    value = body.get(target.me_json_key) if isinstance(body, dict) else None
+    return str(value) if value else None
+
+
+def _judge_by_patterns(target: Target, page: Page) -> tuple[bool, str | None]:
+    """Decide acceptance from the final page alone, for SPs without a who-am-I endpoint."""
+    if page.status >= 400:
+        return False, None
+    if target.success_url_pattern and not re.search(target.success_url_pattern, page.url):
+        return False, None
+    if target.success_text_pattern and not re.search(target.success_text_pattern, page.text):
+        return False, None
+    if not (target.success_url_pattern or target.success_text_pattern):
+        return False, None
+    identity = None
+    if target.identity_pattern:
+        found = re.search(target.identity_pattern, page.text)
+        identity = found.group(1) if found else None
+    return True, identity
 
 
 def _reason_for(ua: UserAgent, target: Target, reference: str) -> str | None:

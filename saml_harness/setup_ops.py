@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from saml_harness.wiring import Deployment, configure_justcall
+from saml_harness.wiring import Deployment, configure_justcall, write_idp_trust
 
 SetupOp = Callable[..., None]
 SETUP_OPS: dict[str, SetupOp] = {}
@@ -20,6 +20,10 @@ def setup_op(fn: SetupOp) -> SetupOp:
     """Register ``fn`` under its own name."""
     SETUP_OPS[fn.__name__] = fn
     return fn
+
+
+BUNDLED_ONLY = frozenset({"sp_disable_sso", "sp_set_plan", "sp_set_domain_verified", "sp_allow_idp_initiated"})
+"""Setup steps that change the bundled SP's own settings; an external target cannot be changed so."""
 
 
 def apply_setup(deployment: Deployment, ops: Any, email: str) -> None:
@@ -59,6 +63,10 @@ def sp_allow_idp_initiated(d: Deployment, email: str, allowed: bool) -> None:
 @setup_op
 def sp_upload_active_certificate(d: Deployment, email: str) -> None:
     """JustCall admin re-downloads Okta's active certificate and uploads it (the article's fix)."""
+    if d.justcall is None:
+        if d.trust_dir is not None:
+            write_idp_trust(d, d.trust_dir)
+        return
     configure_justcall(d.justcall, d.demo, d.okta, d.app)
 
 

@@ -11,6 +11,9 @@ from saml_harness import xmlns
 from saml_harness.demo import ASSIGNED_GROUPS, Demo, build_demo
 from saml_harness.flows import Credentials, IdpSide, Target
 from saml_harness.live import LiveServer
+from saml_harness.targets import LaunchedSp, TargetSpec
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -19,17 +22,28 @@ class Deployment:
 
     demo: Demo
     idp_server: LiveServer
-    sp_server: LiveServer
+    sp_server: LiveServer | None
+    """The bundled SP's server; None when the suites run against an external target."""
     okta: Any
     """``mock_idp.org.Org`` of the IdP app."""
     justcall: Any
-    """``justcall_sp.service.JustCall`` facade of the SP app."""
+    """``justcall_sp.service.JustCall`` facade of the bundled SP; None for an external target."""
     app: Any
     """The JustCall ``SamlApp`` in the Okta org."""
     api_token: str
     user_ids: dict[str, str] = field(default_factory=dict)
     group_ids: dict[str, str] = field(default_factory=dict)
     _okta_snapshot: Any = None
+    external: TargetSpec | None = None
+    """The external target the suites run against, if any."""
+    launched: LaunchedSp | None = None
+    trust_dir: Path | None = None
+    """Where the IdP metadata and certificate for an external SP are written."""
+
+    @property
+    def bundled(self) -> bool:
+        """Whether the SP under test is the bundled JustCall SP (reason codes, SP-side setup available)."""
+        return self.external is None
 
     @property
     def idp_url(self) -> str:
@@ -37,20 +51,25 @@ class Deployment:
 
     @property
     def sp_url(self) -> str:
-        return self.sp_server.url
+        return self.target.sp_url
 
     @property
     def target(self) -> Target:
+        if self.external is not None:
+            return self.external.target
+        assert self.sp_server is not None
         acs_url, entity_id = self.justcall.sso_urls(self.demo.account.slug)
+        sp_url = self.sp_server.url
         return Target(
             name="bundled",
-            sp_url=self.sp_url,
+            sp_url=sp_url,
             acs_url=acs_url,
             entity_id=entity_id,
-            sso_start_url=f"{self.sp_url}/login/sso",
-            me_url=f"{self.sp_url}/api/me",
-            activity_url=f"{self.sp_url}/api/sso/activity",
+            sso_start_url=f"{sp_url}/login/sso",
+            me_url=f"{sp_url}/api/me",
+            activity_url=f"{sp_url}/api/sso/activity",
             api_token=self.api_token,
+            bundled=True,
         )
 
     @property
@@ -63,7 +82,9 @@ class Deployment:
         )
 
     def trusted_certificate_der(self) -> bytes | None:
-        """Return the IdP certificate JustCall currently trusts (DER), if one is configured."""
+        """Return the IdP certificate JustCall currently trusts (DER), if known (bundled SP only)."""
+        if self.justcall is None:
+            return None
         der = self.justcall.pinned_certificate(self.demo.account.slug)
         return None if der is None else bytes(der)
 
@@ -75,13 +96,19 @@ class Deployment:
     def reset(self) -> None:
         """Bring both sides back to the freshly wired state (between tests)."""
         self.okta.restore(self._okta_snapshot)
-        self.justcall.reset()
-        seed_justcall(self.justcall, self.demo)
-        configure_justcall(self.justcall, self.demo, self.okta, self.app)
+        if self.trust_dir is not None:
+            write_idp_trust(self, self.trust_dir)
+        if self.justcall is not None:
+            self.justcall.reset()
+            seed_justcall(self.justcall, self.demo)
+            configure_justcall(self.justcall, self.demo, self.okta, self.app)
 
     def stop(self) -> None:
+        if self.launched is not None:
+            self.launched.stop()
         self.idp_server.stop()
-        self.sp_server.stop()
+        if self.sp_server is not None:
+            self.sp_server.stop()
 
 
 def seed_okta(okta: Any, demo: Demo) -> tuple[dict[str, str], dict[str, str]]:
@@ -170,7 +197,12 @@ def start_deployment(
     idp_server = LiveServer(idp_app, host, idp_port)
     idp_app.config["PUBLIC_URL"] = idp_server.url
     idp_app.extensions["mock_okta"].public_url = idp_server.url
-    sp_config: dict[str, Any] = {"SECRET_KEY": secrets.token_hex(16), "API_TOKEN": api_token}
+    sp_config: dict[str, Any] = {
+        "SECRET_KEY": secrets.token_hex(16),
+        "API_TOKEN": api_token,
+        # Demo passwords only: a cheap hash keeps per-test re-seeding fast (scrypt costs ~130 ms each).
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    }
     if database_url:
         sp_config["DATABASE_URL"] = database_url
     sp_app = create_sp(sp_config) if instance_path is None else _create_sp_in(create_sp, sp_config, instance_path)
@@ -193,6 +225,62 @@ def start_deployment(
     idp_server.start()
     sp_server.start()
     return deployment
+
+
+def start_external_deployment(
+    spec: TargetSpec, workdir: Path, host: str = "127.0.0.1", idp_port: int = 0, demo: Demo | None = None
+) -> Deployment:
+    """Start the mock Okta org for an external SP: the JustCall app points at the target's ACS and Entity ID.
+
+    The IdP's metadata and signing certificate are written to ``workdir`` for the SP to trust; a
+    ``[launch]`` command in the target file starts the SP with them.
+    """
+    from mock_idp import create_app as create_idp
+
+    demo = demo or build_demo()
+    idp_app = create_idp({"ORG_NAME": demo.org_name, "SECRET_KEY": secrets.token_hex(16)})
+    idp_server = LiveServer(idp_app, host, idp_port)
+    idp_app.config["PUBLIC_URL"] = idp_server.url
+    okta = idp_app.extensions["mock_okta"]
+    okta.public_url = idp_server.url
+    user_ids, group_ids = seed_okta(okta, demo)
+    target = spec.target
+    app = create_okta_app(okta, demo, target.acs_url, target.entity_id)
+    assign_people(okta, demo, app, user_ids, group_ids)
+    idp_server.start()
+    deployment = Deployment(
+        demo, idp_server, None, okta, None, app, "", user_ids, group_ids, okta.snapshot(), external=spec
+    )
+    deployment.trust_dir = workdir
+    values = write_idp_trust(deployment, workdir)
+    if spec.launch is not None:
+        try:
+            deployment.launched = LaunchedSp(spec.launch, values, ROOT)
+        except Exception:
+            idp_server.stop()
+            raise
+    return deployment
+
+
+def write_idp_trust(deployment: Deployment, workdir: Path) -> dict[str, str]:
+    """Write the IdP metadata and certificate an external SP needs; return the launch placeholders."""
+    import requests
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    okta, app = deployment.okta, deployment.app
+    metadata = requests.get(okta.metadata_url(app), timeout=10)
+    metadata.raise_for_status()
+    metadata_file = workdir / "idp-metadata.xml"
+    metadata_file.write_bytes(metadata.content)
+    cert_file = workdir / "idp-certificate.pem"
+    cert_file.write_bytes(okta.active_certificate_pem(app.id))
+    return {
+        "idp_metadata_file": str(metadata_file),
+        "idp_metadata_url": okta.metadata_url(app),
+        "idp_certificate_file": str(cert_file),
+        "idp_sso_url": okta.sso_url(app),
+        "idp_issuer": okta.issuer(app),
+    }
 
 
 def _create_sp_in(create_sp: Any, config: dict[str, Any], instance_path: Path) -> Any:

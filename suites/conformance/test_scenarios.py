@@ -10,32 +10,52 @@ import pytest
 
 from saml_harness.catalogue import Scenario, load_catalogue, load_expectations
 from saml_harness.evidence import check_evidence
+from saml_harness.flows import IDP_INITIATED
 from saml_harness.outcome import Outcome
+from saml_harness.pytest_plugin import TARGET_KEY
 from saml_harness.runner import mismatches, placeholders, run_scenario
+from saml_harness.setup_ops import BUNDLED_ONLY
+from saml_harness.targets import TargetSpec
 from saml_harness.wiring import Deployment
 
 CATALOGUE = load_catalogue()
-DEVIATIONS = load_expectations("bundled")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "scenario" not in metafunc.fixturenames:
         return
+    spec: TargetSpec | None = metafunc.config.stash[TARGET_KEY]
+    deviations = load_expectations(spec.expectations if spec else "bundled")
     params = []
     for scenario in CATALOGUE:
         for flow in scenario.flows:
             marks: list[pytest.MarkDecorator] = [getattr(pytest.mark, flow)]
-            deviation = DEVIATIONS.get(scenario.id)
+            skip = skip_reason(scenario, flow, spec)
+            if skip:
+                marks.append(pytest.mark.skip(reason=skip))
+            deviation = deviations.get(scenario.id)
             if deviation and flow in deviation.flows:
                 marks.append(pytest.mark.xfail(strict=True, reason=deviation.reason))
             params.append(pytest.param(scenario, flow, id=f"{scenario.id}-{flow}", marks=marks))
     metafunc.parametrize(("scenario", "flow"), params)
 
 
+def skip_reason(scenario: Scenario, flow: str, spec: TargetSpec | None) -> str | None:
+    """Say why a case cannot run against an external target (None: it can)."""
+    if spec is None:
+        return None
+    needs = sorted({op.name for op in scenario.setup} & BUNDLED_ONLY)
+    if needs:
+        return f"changes the bundled SP's settings ({', '.join(needs)}); {spec.name!r} is external"
+    if flow == IDP_INITIATED and not spec.allow_idp_initiated:
+        return f"{spec.name!r} does not accept IdP-initiated sign-in (allow_idp_initiated = false)"
+    return None
+
+
 def test_scenario(scenario: Scenario, flow: str, deployment: Deployment) -> None:
     outcome = run_scenario(deployment, scenario, flow)
     identity = deployment.demo.person(scenario.user).email
-    problems = mismatches(scenario, outcome, identity)
+    problems = mismatches(scenario, outcome, identity, bundled=deployment.bundled)
     response = outcome.trace.last_response
     if scenario.expect != "idp_error" and (
         scenario.injects_fault or any(op.name.startswith("okta_") for op in scenario.setup)

@@ -37,6 +37,7 @@ def test_group_member_signs_in_through_group_assignment(
     assert outcome.identity == deployment.demo.person("group_member").email
 
 
+@pytest.mark.bundled_only
 @pytest.mark.parametrize("flow", FLOWS)
 def test_first_login_creates_user_with_default_role(flow: str, deployment: Deployment, user_agent: UserAgent) -> None:
     person = deployment.demo.person("assigned")
@@ -49,6 +50,7 @@ def test_first_login_creates_user_with_default_role(flow: str, deployment: Deplo
     assert profile["account"] == deployment.demo.account.slug
 
 
+@pytest.mark.bundled_only
 @pytest.mark.parametrize("flow", FLOWS)
 def test_existing_user_keeps_their_role(flow: str, deployment: Deployment, user_agent: UserAgent) -> None:
     existing = deployment.demo.existing_user
@@ -57,6 +59,7 @@ def test_existing_user_keeps_their_role(flow: str, deployment: Deployment, user_
     assert me(user_agent, deployment)["role"] == existing.role != deployment.demo.default_role
 
 
+@pytest.mark.bundled_only
 def test_sp_initiated_relay_state_deep_link_lands_on_page(deployment: Deployment, user_agent: UserAgent) -> None:
     outcome = run_flow(
         SP_INITIATED,
@@ -72,6 +75,7 @@ def test_sp_initiated_relay_state_deep_link_lands_on_page(deployment: Deployment
     assert request is not None and request.binding == "redirect"
 
 
+@pytest.mark.bundled_only
 def test_idp_initiated_default_relay_state_lands_on_page(deployment: Deployment, user_agent: UserAgent) -> None:
     deployment.okta.update_saml_app(deployment.app.id, default_relay_state="/contacts")
     outcome = run_flow(IDP_INITIATED, user_agent, deployment.target, deployment.idp, deployment.credentials("assigned"))
@@ -79,6 +83,7 @@ def test_idp_initiated_default_relay_state_lands_on_page(deployment: Deployment,
     assert outcome.final_url == f"{deployment.sp_url}/contacts"
 
 
+@pytest.mark.bundled_only
 @pytest.mark.parametrize("flow", FLOWS)
 def test_two_users_in_a_row_on_one_device(flow: str, deployment: Deployment, user_agent: UserAgent) -> None:
     first = run_flow(flow, user_agent, deployment.target, deployment.idp, deployment.credentials("assigned"))
@@ -100,6 +105,7 @@ def csrf(ua: UserAgent, deployment: Deployment) -> str:
     return str(dict(form.form_values())["csrf_token"])
 
 
+@pytest.mark.bundled_only
 def test_logout_ends_the_sp_session(deployment: Deployment, user_agent: UserAgent) -> None:
     outcome = run_flow(SP_INITIATED, user_agent, deployment.target, deployment.idp, deployment.credentials("assigned"))
     assert outcome.accepted, outcome.explain()
@@ -107,6 +113,7 @@ def test_logout_ends_the_sp_session(deployment: Deployment, user_agent: UserAgen
     assert user_agent.get(f"{deployment.sp_url}/api/me").status == 401
 
 
+@pytest.mark.bundled_only
 @pytest.mark.parametrize("flow", FLOWS)
 def test_replayed_response_is_refused(flow: str, deployment: Deployment, user_agent: UserAgent) -> None:
     outcome = run_flow(flow, user_agent, deployment.target, deployment.idp, deployment.credentials("assigned"))
@@ -138,6 +145,7 @@ def test_unassigned_user_sees_okta_403_and_no_response(
     assert outcome.trace.messages("SAMLResponse") == []
 
 
+@pytest.mark.bundled_only
 @pytest.mark.parametrize("flow", FLOWS)
 def test_user_unassigned_after_a_good_login_is_denied_at_once(
     flow: str, deployment: Deployment, user_agent: UserAgent
