@@ -28,6 +28,8 @@ def conformance(session: nox.Session) -> None:
         f"--junitxml={REPORTS}/junit.xml",
         "-o",
         "junit_suite_name=conformance",
+        f"--report-dir={REPORTS}",
+        "--report-name=conformance",
         *session.posargs,
     )
 
@@ -58,6 +60,8 @@ def browser(session: nox.Session) -> None:
         "-p",
         "no:cacheprovider",
         f"--junitxml={REPORTS}/junit-browser.xml",
+        f"--report-dir={REPORTS}",
+        "--report-name=browser",
         "--tracing=retain-on-failure",
         "--screenshot=only-on-failure",
         f"--output={REPORTS}/browser",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import json
+import logging
 import secrets
 import signal
 import tempfile
@@ -79,6 +81,7 @@ def serve(host: str, idp_port: int, sp_port: int, database_url: str | None, as_j
     control = LiveServer(create_control_app(deployment, control_token), host="127.0.0.1").start()
     info = describe(deployment) | {"control_url": control.url, "control_token": control_token}
     if as_json:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         click.echo(json.dumps(info), nl=True)
     else:
         print_serve_banner(info)
@@ -140,6 +143,90 @@ def scenarios(as_json: bool, flow: str | None, prefix: str) -> None:
         shown = s.sp_error or s.idp_error or ("signed in" if s.expect == "accept" else "")
         table.add_row(s.id, flows, s.expect, shown, s.troubleshooting)
     Console().print(table)
+
+
+@main.command()
+@click.argument("scenario_id", metavar="SCENARIO")
+@click.option("--flow", type=click.Choice(["sp", "idp", "both"]), default="both", show_default=True)
+@click.option("--target", "target_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--headed", is_flag=True, help="Also click through it in a visible Chromium.")
+@click.option("--browser", "in_browser", is_flag=True, help="Also run it in a headless Chromium.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per flow instead of text.")
+def repro(scenario_id: str, flow: str, target_file: Path | None, headed: bool, in_browser: bool, as_json: bool) -> None:
+    """Run one scenario and show the fault, the messages, what the SP answered, and the fix.
+
+    Exit 0 when the SP did what the scenario expects, 1 when it did not, 2 for a usage error.
+    """
+    from saml_harness.catalogue import by_id, load_catalogue
+    from saml_harness.repro import reproduce, start_for
+    from saml_harness.targets import TargetError, load_target
+
+    scenarios = by_id(load_catalogue())
+    scenario = scenarios.get(scenario_id)
+    if scenario is None:
+        close = difflib.get_close_matches(scenario_id, list(scenarios), n=5, cutoff=0.5)
+        hint = f" Did you mean: {', '.join(close)}?" if close else " See `saml-harness scenarios`."
+        raise click.UsageError(f"unknown scenario {scenario_id!r}.{hint}")
+    flows = {"sp": ["sp_initiated"], "idp": ["idp_initiated"], "both": list(scenario.flows)}[flow]
+    flows = [f for f in flows if f in scenario.flows]
+    if not flows:
+        raise click.UsageError(f"{scenario_id} does not run in the {flow} flow (it runs in {list(scenario.flows)})")
+    try:
+        spec = load_target(target_file) if target_file else None
+    except TargetError as exc:
+        raise click.UsageError(str(exc)) from exc
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    deployment = start_for(spec)
+    try:
+        results = [reproduce(deployment, scenario, f) for f in flows]
+        browser_runs = []
+        if headed or in_browser:
+            from saml_harness.browser_flow import run_in_browser
+            from saml_harness.runner import arm_scenario
+
+            for f in flows:
+                deployment.reset()
+                arm_scenario(deployment, scenario, deployment.demo.person(scenario.user).email)
+                browser_runs.append(
+                    run_in_browser(
+                        f, deployment.target, deployment.idp, deployment.credentials(scenario.user), headed=headed
+                    )
+                )
+    finally:
+        deployment.stop()
+    if as_json:
+        for index, result in enumerate(results):
+            extra = {"browser": browser_runs[index]} if browser_runs else {}
+            click.echo(json.dumps(result.as_json() | extra, default=str))
+    else:
+        from saml_harness.repro_render import print_repro
+
+        for index, result in enumerate(results):
+            print_repro(Console(), result, browser_runs[index] if browser_runs else None)
+    raise SystemExit(0 if all(r.met for r in results) else 1)
+
+
+@main.command()
+@click.option(
+    "--dir", "report_dir", default="reports", show_default=True, type=click.Path(file_okay=False, path_type=Path)
+)
+def report(report_dir: Path) -> None:
+    """Rebuild report.html and matrix.json from the last runs' results in reports/.
+
+    Exit 1 when any case in those runs missed its expectation.
+    """
+    from saml_harness.report.build import failed, load_runs
+    from saml_harness.report.html import render
+
+    runs = load_runs(report_dir)
+    if not runs:
+        raise click.ClickException(f"no results-*.json in {report_dir}: run a nox session first")
+    out = render(report_dir)
+    missed = failed(runs)
+    click.echo(f"wrote {out} and {report_dir / 'matrix.json'} from {len(runs)} run(s)")
+    for case in missed:
+        click.echo(f"FAILED {case['nodeid']}")
+    raise SystemExit(1 if missed else 0)
 
 
 def _register_subcommands() -> None:

@@ -1,11 +1,16 @@
-"""Pytest hooks shared by every suite: the ``--target`` option and the ``bundled_only`` marker."""
+"""Pytest hooks shared by every suite: ``--target``, the ``bundled_only`` marker, and the reports."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from saml_harness.report.records import PROPERTY
 from saml_harness.targets import TargetSpec, load_target
 
 TARGET_KEY = pytest.StashKey[TargetSpec | None]()
@@ -13,6 +18,7 @@ TARGET_KEY = pytest.StashKey[TargetSpec | None]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    _report_options(parser)
     parser.addoption(
         "--target",
         default=None,
@@ -35,3 +41,111 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("bundled_only"):
             item.add_marker(skip)
+
+
+# ---------------------------------------------------------------------------------------------- reports
+
+
+REPORT_CASES = pytest.StashKey[dict[str, dict[str, Any]]]()
+STARTED = pytest.StashKey[str]()
+
+
+def _report_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("saml-harness reports")
+    group.addoption(
+        "--report-dir", default=None, metavar="DIR", help="Write results, matrix.json and report.html here."
+    )
+    group.addoption("--report-name", default=None, help="Name of this run in the report (default: the suite folder).")
+
+
+@pytest.fixture
+def record_case(request: pytest.FixtureRequest) -> Callable[[dict[str, Any]], None]:
+    """Scope: function. Attach a case record (``saml_harness.report.records.case_record``) to this test's report."""
+
+    def record(case: dict[str, Any]) -> None:
+        request.node.user_properties.append((PROPERTY, json.dumps(case, default=str)))
+
+    return record
+
+
+def _suite_of(nodeid: str) -> str:
+    parts = nodeid.split("::")[0].split("/")
+    if parts[0] == "suites" and len(parts) > 2:
+        return parts[1]
+    return parts[0] if len(parts) > 1 else "tests"
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    config = _CONFIG.get("config")
+    if config is None or not config.getoption("--report-dir"):
+        return
+    cases = config.stash.setdefault(REPORT_CASES, {})
+    entry = cases.setdefault(
+        report.nodeid, {"nodeid": report.nodeid, "suite": _suite_of(report.nodeid), "duration": 0.0}
+    )
+    entry["duration"] += report.duration
+    for name, value in report.user_properties:
+        if name == PROPERTY:
+            entry.update(json.loads(str(value)))
+    keywords = report.keywords
+    if entry.get("flow") is None:
+        entry["flow"] = next((f for f in ("sp_initiated", "idp_initiated") if f in keywords), None)
+    outcome = _outcome(report)
+    if outcome is None:
+        return
+    if report.when == "call" or report.outcome != "passed" or "outcome" not in entry:
+        if entry.get("outcome") in ("failed", "error") and outcome == "passed":
+            return
+        entry["outcome"] = outcome
+    if report.failed:
+        entry["longrepr"] = str(report.longrepr)[-20000:]
+    if report.skipped and isinstance(report.longrepr, tuple):
+        entry["skip_reason"] = str(report.longrepr[2])
+
+
+def _outcome(report: pytest.TestReport) -> str | None:
+    if hasattr(report, "wasxfail"):
+        return "xfailed" if report.skipped else "xpassed"
+    if report.when != "call":
+        if report.failed:
+            return "error"
+        if report.skipped:
+            return "skipped"
+        return None
+    return str(report.outcome)
+
+
+_CONFIG: dict[str, pytest.Config] = {}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _CONFIG["config"] = session.config
+    session.config.stash[STARTED] = datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    report_dir = config.getoption("--report-dir")
+    if not report_dir or hasattr(config, "workerinput"):
+        return
+    from saml_harness.report.html import render
+
+    folder = Path(report_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    cases = list(config.stash.get(REPORT_CASES, {}).values())
+    name = config.getoption("--report-name") or _run_name(cases)
+    spec = config.stash.get(TARGET_KEY, None)
+    run = {
+        "name": name,
+        "target": spec.name if spec else "bundled",
+        "started": config.stash.get(STARTED, ""),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "exitstatus": int(exitstatus),
+    }
+    (folder / f"results-{name}.json").write_text(json.dumps({"run": run, "cases": cases}, indent=1, default=str))
+    render(folder)
+
+
+def _run_name(cases: list[dict[str, Any]]) -> str:
+    suites = sorted({c["suite"] for c in cases})
+    return "-".join(suites) if suites else "empty"

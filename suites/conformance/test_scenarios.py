@@ -6,6 +6,9 @@ target are strict xfails from ``fixtures/expectations/<target>.toml``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from saml_harness.catalogue import Scenario, load_catalogue, load_expectations
@@ -13,6 +16,7 @@ from saml_harness.evidence import check_evidence
 from saml_harness.flows import IDP_INITIATED
 from saml_harness.outcome import Outcome
 from saml_harness.pytest_plugin import TARGET_KEY
+from saml_harness.report.records import case_record, describe_fault
 from saml_harness.runner import mismatches, placeholders, run_scenario
 from saml_harness.setup_ops import BUNDLED_ONLY
 from saml_harness.targets import TargetSpec
@@ -52,7 +56,9 @@ def skip_reason(scenario: Scenario, flow: str, spec: TargetSpec | None) -> str |
     return None
 
 
-def test_scenario(scenario: Scenario, flow: str, deployment: Deployment) -> None:
+def test_scenario(
+    scenario: Scenario, flow: str, deployment: Deployment, record_case: Callable[[dict[str, Any]], None]
+) -> None:
     outcome = run_scenario(deployment, scenario, flow)
     identity = deployment.demo.person(scenario.user).email
     problems = mismatches(scenario, outcome, identity, bundled=deployment.bundled)
@@ -66,6 +72,10 @@ def test_scenario(scenario: Scenario, flow: str, deployment: Deployment) -> None
             values = placeholders(deployment, identity)
             evidence = check_evidence(scenario, response.xml, values, deployment.trusted_certificate_der())
             problems += [f"fault not present in the XML sent: {p}" for p in evidence]
+    record_case(
+        case_record(outcome, scenario=scenario, flow=flow, problems=problems, fault=describe_fault(scenario))
+        | {"sp_origin": deployment.sp_url, "idp_origin": deployment.idp_url}
+    )
     assert not problems, report(scenario, flow, outcome, problems)
 
 

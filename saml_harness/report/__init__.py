@@ -1,0 +1,1 @@
+"""Build the reports people and CI read: results per run, matrix.json, a self-contained report.html."""

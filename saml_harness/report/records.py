@@ -1,0 +1,101 @@
+"""Turn a test's Outcome into a JSON-ready case record that survives xdist and rebuilds reports later."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from saml_harness.outcome import Outcome
+from saml_harness.trace import Trace
+
+PROPERTY = "saml_case"
+"""``user_properties`` key under which a test leaves its case record (xdist ships those to the controller)."""
+
+
+def hops(trace: Trace) -> list[dict[str, Any]]:
+    """Return the hop list without bodies: method, URL, status, redirect target, SAML kinds, note."""
+    return [
+        {
+            "method": hop.method,
+            "url": hop.url,
+            "status": hop.status,
+            "location": hop.location,
+            "saml": [f"{m.param} ({m.binding})" for m in hop.saml],
+            "note": hop.note,
+        }
+        for hop in trace.hops
+    ]
+
+
+def messages(trace: Trace) -> dict[str, str]:
+    """Return the last AuthnRequest and Response, decoded and pretty-printed."""
+    found = {}
+    if trace.last_request is not None:
+        found["AuthnRequest"] = trace.last_request.pretty
+    if trace.last_response is not None:
+        found["Response"] = trace.last_response.pretty
+    return found
+
+
+def case_record(
+    outcome: Outcome,
+    *,
+    scenario: Any = None,
+    flow: str | None = None,
+    problems: list[str] | None = None,
+    fault: str = "",
+) -> dict[str, Any]:
+    """Describe one flow run: what was expected (from the scenario), what happened, and the evidence."""
+    record: dict[str, Any] = {
+        "flow": flow,
+        "actual": {
+            "accepted": outcome.accepted,
+            "identity": outcome.identity,
+            "sp_error": outcome.sp_error,
+            "sp_error_detail": outcome.sp_error_detail,
+            "reason": outcome.reason,
+            "idp_error": outcome.idp_error,
+            "final_url": outcome.final_url,
+            "final_status": outcome.final_status,
+            "summary": outcome.summary(),
+        },
+        "problems": list(problems or []),
+        "hops": hops(outcome.trace),
+        "messages": messages(outcome.trace),
+        "fault": fault,
+    }
+    if scenario is not None:
+        record |= {
+            "scenario": scenario.id,
+            "title": scenario.title,
+            "spec": scenario.spec,
+            "level": scenario.level,
+            "troubleshooting": scenario.troubleshooting,
+            "advice": scenario.advice,
+            "expected": {
+                "expect": scenario.expect,
+                "sp_error": scenario.sp_error or None,
+                "reason": scenario.reason or None,
+                "idp_error": scenario.idp_error or None,
+            },
+        }
+    return record
+
+
+def describe_fault(scenario: Any) -> str:
+    """Return the injected fault in one line for people, e.g. ``pre_sign set_audience(value=...)``."""
+    parts = []
+    for stage in ("setup", "pre_sign", "post_sign"):
+        for op in getattr(scenario, stage):
+            args = ", ".join(f"{k}={v!r}" for k, v in op.args.items())
+            parts.append(f"{stage} {op.name}({args})")
+    if scenario.signing:
+        parts.append("signing " + ", ".join(f"{k}={v!r}" for k, v in scenario.signing.items()))
+    if scenario.idp_clock_offset:
+        parts.append(f"IdP clock {scenario.idp_clock_offset:+d} s")
+    if scenario.status:
+        parts.append(f"status {scenario.status}")
+    if scenario.prelude:
+        parts.append(f"prelude {scenario.prelude}")
+    if scenario.after:
+        parts.append(f"then {scenario.after}")
+    return "; ".join(parts) or "none (Okta's normal response)"
