@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask
 
 from mock_idp import dashboard, login, sso
+from mock_idp.admin.blueprints import register_admin
 from mock_idp.faults import OP_STAGES, OPS, FaultPlan, Op, OpContext
 from mock_idp.keys import KeyPool, generate_rsa_key, make_credential
 from mock_idp.org import Org, utc_now
@@ -57,5 +58,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(login.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(sso.bp)
+    register_admin(app)
     register_error_handlers(app)
     return app

@@ -16,7 +16,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from saml_harness.control import create_control_app
+from saml_harness.control import ScenarioPicker, create_control_app
 from saml_harness.live import LiveServer
 from saml_harness.wiring import Deployment, start_deployment
 
@@ -32,8 +32,13 @@ def describe(deployment: Deployment) -> dict[str, Any]:
     demo = deployment.demo
     okta, app = deployment.okta, deployment.app
     owner = demo.owner
+    admin = demo.okta_admin
     return {
+        "fresh": app is None,
         "idp_url": deployment.idp_url,
+        "idp_admin_url": f"{deployment.idp_url}/admin/",
+        "idp_admin": {"login": admin.email, "password": admin.password},
+        "idp_api_token": deployment.idp_api_token,
         "idp_sign_in_url": f"{deployment.idp_url}/login/login.htm",
         "idp_dashboard_url": f"{deployment.idp_url}/app/UserHome",
         "idp_metadata_url": okta.metadata_url(app) if app else None,
@@ -46,6 +51,7 @@ def describe(deployment: Deployment) -> dict[str, Any]:
         "sp_settings_url": f"{deployment.sp_url}/settings/security/sso",
         "sp_acs_url": deployment.target.acs_url,
         "sp_entity_id": deployment.target.entity_id,
+        "sp_account": demo.account.slug,
         "sp_activity_url": f"{deployment.sp_url}/api/sso/activity",
         "sp_api_token": deployment.api_token,
         "sp_admin": {"email": owner.email, "password": owner.password},
@@ -68,15 +74,20 @@ def describe(deployment: Deployment) -> dict[str, Any]:
 @click.option("--sp-port", default=0, show_default=True, help="Port of the JustCall SP (0 = a free port).")
 @click.option("--database-url", default=None, help="SQLAlchemy URL for the SP (default: a fresh SQLite file).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON line with URLs and users, then serve.")
-def serve(host: str, idp_port: int, sp_port: int, database_url: str | None, as_json: bool) -> None:
-    """Start the mock Okta org and the JustCall SP, wired together, and serve until interrupted."""
+@click.option(
+    "--fresh", is_flag=True, help="Start with SSO configured on neither side, to follow the article from Step 1."
+)
+def serve(host: str, idp_port: int, sp_port: int, database_url: str | None, as_json: bool, fresh: bool) -> None:
+    """Start the mock Okta org and the JustCall SP, wired together (unless --fresh), and serve until interrupted."""
     folder = Path(tempfile.mkdtemp(prefix="saml-harness-"))
     deployment = start_deployment(
         database_url=database_url or f"sqlite:///{folder / 'justcall.sqlite3'}",
         host=host,
         idp_port=idp_port,
         sp_port=sp_port,
+        wire=not fresh,
     )
+    deployment.idp_server.app.config["SCENARIO_PICKER"] = ScenarioPicker(deployment)
     control_token = secrets.token_urlsafe(24)
     control = LiveServer(create_control_app(deployment, control_token), host="127.0.0.1").start()
     info = describe(deployment) | {"control_url": control.url, "control_token": control_token}
@@ -102,6 +113,7 @@ def print_serve_banner(info: dict[str, Any]) -> None:
     console.print("[bold]Mock Okta org and JustCall SP are running.[/bold] Press Ctrl+C to stop.\n")
     urls = Table(show_header=False, box=None)
     for label, key in (
+        ("Okta Admin Console", "idp_admin_url"),
         ("Okta sign-in", "idp_sign_in_url"),
         ("Okta dashboard (IdP-initiated)", "idp_dashboard_url"),
         ("Okta IdP metadata", "idp_metadata_url"),
@@ -109,7 +121,7 @@ def print_serve_banner(info: dict[str, Any]) -> None:
         ("JustCall SSO settings (admin)", "sp_settings_url"),
         ("JustCall who-am-I", "sp_me_url"),
     ):
-        urls.add_row(label, info[key])
+        urls.add_row(label, info[key] or "(no JustCall app yet: --fresh)")
     console.print(urls)
     people = Table("email", "password", "assigned to JustCall", "status", title="Okta users")
     for user in info["users"]:
@@ -117,6 +129,8 @@ def print_serve_banner(info: dict[str, Any]) -> None:
     console.print(people)
     admin = info["sp_admin"]
     console.print(f"JustCall admin (break-glass password sign-in): {admin['email']} / {admin['password']}")
+    okta_admin = info["idp_admin"]
+    console.print(f"Okta Super Admin (Admin Console): {okta_admin['login']} / {okta_admin['password']}")
     console.print(
         f"Scenario control API: POST {info['control_url']}/next-login (Authorization: Bearer {info['control_token']})"
     )

@@ -20,6 +20,21 @@ from saml_harness.wiring import Deployment
 MAX_BODY = 16 * 1024
 
 
+class ScenarioPicker:
+    """Offer the catalogue on the IdP sign-in page in serve mode, for people testing by hand."""
+
+    def __init__(self, deployment: Deployment, catalogue: list[Scenario] | None = None) -> None:
+        self.deployment = deployment
+        self.scenarios = by_id(catalogue if catalogue is not None else load_catalogue())
+
+    def choices(self) -> list[tuple[str, str]]:
+        return [(s.id, s.title) for s in self.scenarios.values()]
+
+    def arm(self, email: str, scenario_id: str) -> None:
+        """Arm ``scenario_id`` for ``email``'s next response; unknown ids raise KeyError."""
+        arm_scenario(self.deployment, self.scenarios[scenario_id], email)
+
+
 def create_control_app(deployment: Deployment, token: str, catalogue: list[Scenario] | None = None) -> Flask:
     """Build the control API for ``deployment``, guarded by the bearer ``token``."""
     app = Flask("saml_harness.control")

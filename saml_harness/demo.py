@@ -76,6 +76,8 @@ class Demo:
     account: SpAccount
     other_accounts: tuple[SpAccount, ...]
     default_role: str
+    okta_admin: SpUser
+    """The Okta Super Admin ("Okta admin access" in the article's prerequisites); not one of ``people``."""
     attribute_statements: tuple[tuple[str, str], ...] = field(
         default=(("email", "user.email"), ("firstName", "user.firstName"), ("lastName", "user.lastName"))
     )
@@ -138,6 +140,9 @@ def build_demo(seed: int = DEMO_SEED, org_name: str = "acme", domain: str = "acm
         )
     existing = people[CAST.index("existing")]
     owner_password = fake.password(length=16, special_chars=False)
+    okta_admin = SpUser(
+        f"it.admin@{domain}", "Iris", "Admin", "SUPER_ADMIN", fake.password(length=16, special_chars=False)
+    )
     account = SpAccount(
         slug=org_name,
         name=f"{org_name.title()} Inc.",
@@ -162,4 +167,5 @@ def build_demo(seed: int = DEMO_SEED, org_name: str = "acme", domain: str = "acm
         account=account,
         other_accounts=others,
         default_role="Agent",
+        okta_admin=okta_admin,
     )

@@ -183,15 +183,19 @@ def _origin(url: str) -> str:
 class LaunchedSp:
     """A target SP process the harness started, stopped when the run ends."""
 
-    def __init__(self, launch: Launch, values: dict[str, str], cwd: Path) -> None:
+    def __init__(self, launch: Launch, values: dict[str, str], cwd: Path, log_file: Path) -> None:
         command = [part.format_map(values | {"python": sys.executable}) for part in launch.command]
+        self.log_file = log_file
+        # A file, not a pipe: nobody reads a pipe while the suites run, and a full pipe blocks the SP.
+        self._log = log_file.open("wb")
         self.process = subprocess.Popen(
-            command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+            command, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
         )
         deadline = time.monotonic() + launch.timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                errors = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+                self._log.close()
+                errors = log_file.read_text(errors="replace")
                 raise TargetError(f"the target SP exited with {self.process.returncode}: {errors[-2000:]}")
             try:
                 if requests.get(launch.ready_url, timeout=2).status_code < 500:
@@ -210,5 +214,4 @@ class LaunchedSp:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(5)
-        if self.process.stderr is not None:
-            self.process.stderr.close()
+        self._log.close()

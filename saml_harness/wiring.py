@@ -31,6 +31,7 @@ class Deployment:
     app: Any
     """The JustCall ``SamlApp`` in the Okta org."""
     api_token: str
+    """Bearer token of the bundled SP's JSON admin API (activity log)."""
     user_ids: dict[str, str] = field(default_factory=dict)
     group_ids: dict[str, str] = field(default_factory=dict)
     _okta_snapshot: Any = None
@@ -39,6 +40,8 @@ class Deployment:
     launched: LaunchedSp | None = None
     trust_dir: Path | None = None
     """Where the IdP metadata and certificate for an external SP are written."""
+    idp_api_token: str = ""
+    """An SSWS token for the mock Okta Admin API (acts as Super Admin)."""
 
     @property
     def bundled(self) -> bool:
@@ -77,8 +80,8 @@ class Deployment:
         return IdpSide(
             url=self.idp_url,
             dashboard_url=f"{self.idp_url}/app/UserHome",
-            app_label=self.app.label,
-            embed_link=self.okta.embed_link(self.app.id),
+            app_label=self.demo.app_label,
+            embed_link=self.okta.embed_link(self.app.id) if self.app is not None else None,
         )
 
     def trusted_certificate_der(self) -> bytes | None:
@@ -101,7 +104,8 @@ class Deployment:
         if self.justcall is not None:
             self.justcall.reset()
             seed_justcall(self.justcall, self.demo)
-            configure_justcall(self.justcall, self.demo, self.okta, self.app)
+            if self.app is not None:
+                configure_justcall(self.justcall, self.demo, self.okta, self.app)
 
     def stop(self) -> None:
         if self.launched is not None:
@@ -112,7 +116,9 @@ class Deployment:
 
 
 def seed_okta(okta: Any, demo: Demo) -> tuple[dict[str, str], dict[str, str]]:
-    """Create the demo people and groups in the Okta org; return their ids by email and by name."""
+    """Create the demo people, groups and Okta admin in the org; return people's ids by email, groups' by name."""
+    admin = demo.okta_admin
+    okta.add_admin(admin.email, str(admin.password), admin.role, admin.first_name, admin.last_name)
     group_ids = {name: okta.add_group(name).id for name in demo.groups}
     user_ids: dict[str, str] = {}
     for person in demo.people:
@@ -219,9 +225,11 @@ def start_deployment(
         app = create_okta_app(okta, demo, acs_url, entity_id)
         assign_people(okta, demo, app, user_ids, group_ids)
         configure_justcall(justcall, demo, okta, app)
+    idp_api_token = okta.create_api_token("saml-harness")
     deployment = Deployment(
         demo, idp_server, sp_server, okta, justcall, app, api_token, user_ids, group_ids, okta.snapshot()
     )
+    deployment.idp_api_token = idp_api_token
     idp_server.start()
     sp_server.start()
     return deployment
@@ -248,14 +256,16 @@ def start_external_deployment(
     app = create_okta_app(okta, demo, target.acs_url, target.entity_id)
     assign_people(okta, demo, app, user_ids, group_ids)
     idp_server.start()
+    idp_api_token = okta.create_api_token("saml-harness")
     deployment = Deployment(
         demo, idp_server, None, okta, None, app, "", user_ids, group_ids, okta.snapshot(), external=spec
     )
+    deployment.idp_api_token = idp_api_token
     deployment.trust_dir = workdir
     values = write_idp_trust(deployment, workdir)
     if spec.launch is not None:
         try:
-            deployment.launched = LaunchedSp(spec.launch, values, ROOT)
+            deployment.launched = LaunchedSp(spec.launch, values, ROOT, workdir / "target-sp.log")
         except Exception:
             idp_server.stop()
             raise

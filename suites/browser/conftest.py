@@ -23,8 +23,10 @@ def chromium() -> Browser:
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any], chromium: Browser) -> dict[str, Any]:
-    """Extend pytest-playwright's launch args (``--headed``, ``--slowmo``) with the Chromium path."""
-    if chromium.executable_path is None:
+def browser_type_launch_args(
+    browser_type_launch_args: dict[str, Any], browser_name: str, chromium: Browser
+) -> dict[str, Any]:
+    """Extend pytest-playwright's launch args (``--headed``, ``--slowmo``) with the Chromium path (Chromium only)."""
+    if chromium.executable_path is None or browser_name != "chromium":
         return browser_type_launch_args
     return {**browser_type_launch_args, "executable_path": chromium.executable_path}

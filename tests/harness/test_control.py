@@ -61,3 +61,37 @@ def test_bad_requests_get_clear_4xx(control: str, body: object, status: int) -> 
 
 def test_control_listens_on_loopback_only(control: str) -> None:
     assert control.startswith("http://127.0.0.1:")
+
+
+def test_sign_in_page_scenario_picker_arms_the_chosen_fault(deployment: Deployment) -> None:
+    from saml_harness.control import ScenarioPicker
+    from saml_harness.flows import judge
+
+    config = deployment.idp_server.app.config
+    config["SCENARIO_PICKER"] = ScenarioPicker(deployment)
+    try:
+        ua = UserAgent()
+        person = deployment.demo.person("assigned")
+        page = ua.get(f"{deployment.idp_url}/app/UserHome")
+        form = page.form_with("username", "password", "scenario")
+        assert form is not None, "the sign-in page offers no scenario picker in serve mode"
+        chosen = {"username": person.email, "password": person.password, "scenario": "attributes.firstName.missing"}
+        ua.submit(page, form, chosen)
+        page = ua.get(deployment.okta.embed_link(deployment.app.id))
+        auto_post = page.form_with("SAMLResponse")
+        assert auto_post is not None
+        outcome = judge(ua, deployment.target, ua.submit(page, auto_post))
+        assert (outcome.sp_error, outcome.reason) == ("Attributes missing", "attributes.missing")
+        bad = UserAgent()
+        page = bad.get(f"{deployment.idp_url}/login/login.htm")
+        form = page.form_with("scenario")
+        assert form is not None
+        answer = bad.submit(page, form, {"username": person.email, "password": person.password, "scenario": "nope"})
+        assert answer.status == 400 and "Unknown scenario" in answer.text
+    finally:
+        config.pop("SCENARIO_PICKER", None)
+
+
+def test_sign_in_page_has_no_picker_outside_serve_mode(deployment: Deployment) -> None:
+    page = UserAgent().get(f"{deployment.idp_url}/login/login.htm")
+    assert page.form_with("username", "password") is not None and page.form_with("scenario") is None
