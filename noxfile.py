@@ -70,6 +70,23 @@ def browser(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def stranger(session: nox.Session) -> None:
+    """Run the conformance suites against the stranger SP (python3-saml) as an external target."""
+    install(session)
+    session.run(
+        "pytest",
+        "suites/conformance",
+        "-p",
+        "no:cacheprovider",
+        "--target=tests/stranger_sp/target.toml",
+        f"--junitxml={REPORTS}/junit-stranger.xml",
+        f"--report-dir={REPORTS}",
+        "--report-name=stranger",
+        *session.posargs,
+    )
+
+
+@nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """Check style and types: ruff and mypy."""
     install(session)

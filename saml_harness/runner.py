@@ -75,7 +75,16 @@ def run_scenario(deployment: Deployment, scenario: Scenario, flow: str, ua: User
 
 
 def sign_out_of_sp(ua: UserAgent, deployment: Deployment) -> None:
-    """Press JustCall's Sign out button (a CSRF-protected POST)."""
+    """End the SP session and keep the IdP's: JustCall's Sign out button, or the target's logout URL."""
+    target = deployment.target
+    if not target.bundled:
+        if target.logout_url:
+            ua.navigate("POST", target.logout_url)
+        else:
+            # No logout URL: forget the SP's cookies, keep Okta's session cookie (sid).
+            for cookie in [c for c in ua.http.cookies if c.name != "sid"]:
+                ua.http.cookies.clear(cookie.domain, cookie.path, cookie.name)
+        return
     page = ua.get(f"{deployment.sp_url}/")
     form = page.form_with("csrf_token")
     if form is None:

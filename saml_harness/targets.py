@@ -36,6 +36,7 @@ TOP_KEYS = {
     "success",
     "failure",
     "launch",
+    "logout",
 }
 
 
@@ -149,6 +150,7 @@ def load_target(path: Path, fetch: bool = True) -> TargetSpec:
         success_url_pattern=_string(success, "url_pattern", "[success] "),
         success_text_pattern=_string(success, "text_pattern", "[success] "),
         identity_pattern=_string(identity, "pattern", "[identity] "),
+        logout_url=_string(_table(document, "logout"), "url", "[logout] "),
     )
     if target.me_url is None and not (target.success_url_pattern or target.success_text_pattern):
         raise TargetError(f"{path}: give [identity] url, or a [success] url_pattern / text_pattern")
