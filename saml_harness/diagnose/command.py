@@ -6,6 +6,7 @@ Exit codes: 0 JustCall would accept (every diagnosed response), 1 it would rejec
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,7 +32,7 @@ _PATH_SUFFIXES = (".xml", ".json", ".har", ".b64", ".txt", ".toml", ".pem")
 def read_input(argument: str) -> tuple[bytes, str]:
     """Return the bytes INPUT names: ``-`` is stdin, an existing file its content, anything else the literal text."""
     if argument == "-":
-        return click.get_binary_stream("stdin").read(), "stdin"
+        return sys.stdin.buffer.read(), "stdin"
     try:
         path = Path(argument)
         if path.is_file():
