@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -93,3 +95,47 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def security(session: nox.Session) -> None:
+    """Run the security suite (attacks, parser/binding, concurrency, bad input, short fuzz) with conformance.
+
+    Conformance runs too so that reports/requirements.json has a verdict for every traced requirement;
+    writes reports/junit-security.xml and reports/requirements.json. FUZZ_EXAMPLES sets the fuzz budget.
+    """
+    install(session)
+    session.run(
+        "pytest",
+        "suites/conformance",
+        "suites/security",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={REPORTS}/junit-security.xml",
+        "-o",
+        "junit_suite_name=security",
+        f"--report-dir={REPORTS}",
+        "--report-name=security",
+        *session.posargs,
+        env={"FUZZ_EXAMPLES": os.environ.get("FUZZ_EXAMPLES", "40")},
+    )
+
+
+@nox.session(python=PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """Fuzz the ACS with a bounded budget (FUZZ_EXAMPLES, default 1000); failing cases are saved in reports/fuzz/."""
+    install(session)
+    session.run(
+        "pytest",
+        "suites/security/test_fuzz_acs.py",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={REPORTS}/junit-fuzz.xml",
+        "-o",
+        "junit_suite_name=fuzz",
+        *session.posargs,
+        env={
+            "FUZZ_EXAMPLES": os.environ.get("FUZZ_EXAMPLES", "1000"),
+            "REQUIREMENTS_JSON": f"{REPORTS}/fuzz/requirements.json",
+        },
+    )

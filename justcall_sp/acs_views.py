@@ -35,7 +35,7 @@ def acs(slug: str) -> tuple[str, int] | WerkzeugResponse:
     if result.ok and result.user_id is not None:
         user = facade().get_user_by_id(result.user_id)
         assert user is not None
-        login_user(user)
+        login_user(user, expires_at=result.session_expires_at)
     if result.redirect_to is not None:
         return redirect(result.redirect_to, 303)
     assert result.reject is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
@@ -11,6 +12,10 @@ from werkzeug.exceptions import Forbidden
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from justcall_sp.service import JustCall, User
+from justcall_sp.timeutil import as_utc
+
+SESSION_EXPIRES_KEY = "sso_session_expires"
+"""Session key holding when an SSO session must end (ISO 8601, UTC), when the IdP set one."""
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -29,7 +34,9 @@ def current_user() -> User | None:
         return cached
     user: User | None = None
     user_id, email = session.get("user_id"), session.get("email")
-    if isinstance(user_id, int) and isinstance(email, str):
+    if _session_expired():
+        session.clear()
+    elif isinstance(user_id, int) and isinstance(email, str):
         found = facade().get_user_by_id(user_id)
         if found is not None and found.email.lower() == email.lower():
             user = found
@@ -37,12 +44,30 @@ def current_user() -> User | None:
     return user
 
 
-def login_user(user: User) -> None:
-    """Start a fresh session for ``user`` (a new session also gets a new CSRF token: no fixation)."""
+def login_user(user: User, expires_at: datetime | None = None) -> None:
+    """Start a fresh session for ``user`` (a new session also gets a new CSRF token: no fixation).
+
+    ``expires_at`` ends the session at that instant (the IdP's SessionNotOnOrAfter, profiles 4.1.4.3).
+    """
     session.clear()
     session["user_id"] = user.id
     session["email"] = user.email
+    if expires_at is not None:
+        session[SESSION_EXPIRES_KEY] = as_utc(expires_at).isoformat()
     g.current_user = user
+
+
+def _session_expired() -> bool:
+    """Whether the session carries an end (SessionNotOnOrAfter) that has passed; a malformed end counts as passed."""
+    raw = session.get(SESSION_EXPIRES_KEY)
+    if raw is None:
+        return False
+    try:
+        ends = datetime.fromisoformat(str(raw))
+    except ValueError:
+        return True
+    now: datetime = current_app.config["CLOCK"]()
+    return bool(now >= ends)
 
 
 def logout_user() -> None:

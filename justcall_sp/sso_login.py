@@ -18,12 +18,13 @@ from justcall_sp import activity_log
 from justcall_sp.acs.account_rules import AccountFacts, check_account_rules
 from justcall_sp.acs.identity import Identity
 from justcall_sp.acs.pipeline import Expectations, Findings, ValidatedLogin, decode_input, validate_response
+from justcall_sp.acs.policy import ALLOWED_CLOCK_SKEW
 from justcall_sp.acs.reasons import Reject
 from justcall_sp.acs.subject import PendingRequest
 from justcall_sp.certificates import NotACertificate, load_certificate
 from justcall_sp.db import Database
 from justcall_sp.models import Account, AuthnRequestRecord, ReplayEntry, User
-from justcall_sp.urls import safe_local_path
+from justcall_sp.urls import relay_state_target
 
 SETTINGS_PATH = "/settings/security/sso"
 """Where Test Connection results are shown (and where a test response redirects to)."""
@@ -55,6 +56,8 @@ class AcsResult:
     user_id: int | None = None
     """Set only for a successful login (never for Test Connection)."""
     reject: Reject | None = None
+    session_expires_at: datetime | None = None
+    """End of the SP session the IdP asked for (SessionNotOnOrAfter plus skew), if any."""
 
 
 class DbLookups:
@@ -104,10 +107,12 @@ def consume(db: Database, req: AcsRequest) -> AcsResult | None:
         findings = Findings()
         summary = ""
         user_id: int | None = None
+        expires_at: datetime | None = None
         try:
             with session.begin_nested():
                 login = _validate(account, req, lookups, findings)
                 user_id, summary = _apply(session, account, login, req.now)
+                expires_at = _session_end(login)
             reject = None
         except Reject as refused:
             reject = refused
@@ -132,7 +137,20 @@ def consume(db: Database, req: AcsRequest) -> AcsResult | None:
         return AcsResult(reference, flow, ok=reject is None, redirect_to=SETTINGS_PATH, reject=reject)
     if reject is not None:
         return AcsResult(reference, flow, ok=False, reject=reject)
-    return AcsResult(reference, flow, ok=True, redirect_to=safe_local_path(req.relay_state), user_id=user_id)
+    return AcsResult(
+        reference,
+        flow,
+        ok=True,
+        redirect_to=relay_state_target(req.relay_state),
+        user_id=user_id,
+        session_expires_at=expires_at,
+    )
+
+
+def _session_end(login: ValidatedLogin) -> datetime | None:
+    # Profiles 4.1.4.3: the security context SHOULD be discarded at SessionNotOnOrAfter (the skew is allowed).
+    ends = login.session_not_on_or_after
+    return None if ends is None else ends + ALLOWED_CLOCK_SKEW
 
 
 def _validate(account: Account, req: AcsRequest, lookups: DbLookups, findings: Findings) -> ValidatedLogin:

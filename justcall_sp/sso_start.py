@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ from justcall_sp.acs.reasons import category_for
 from justcall_sp.authn_request import AuthnRequestParams, build_authn_request, redirect_url
 from justcall_sp.db import Database
 from justcall_sp.models import Account, AuthnRequestRecord, Domain, SsoConfig
+from justcall_sp.service import DOMAIN_NAME
 from justcall_sp.sso_login import SETTINGS_PATH
 
 STALE_REQUEST_RETENTION = timedelta(days=1)
@@ -30,6 +32,22 @@ USER_DETAIL = {
     "account.sso_disabled": "Your company has not turned on single sign-on for JustCall. Sign in with your "
     "password, or ask your JustCall administrator.",
 }
+
+
+_LOCAL_PART = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$")
+MAX_EMAIL_CHARS = 320
+"""RFC 3696 errata: 64 characters before the @, 255 after."""
+
+
+def company_email_ok(email: str) -> bool:
+    """Whether ``email`` looks like a mailbox: one @, a plain local part, a dotted domain, at most 320 characters.
+
+    Bad input writes nothing: a malformed or hostile address is refused before an AuthnRequest is stored.
+    """
+    if len(email) > MAX_EMAIL_CHARS or email.count("@") != 1:
+        return False
+    local, domain = email.split("@")
+    return bool(_LOCAL_PART.match(local)) and "." in domain and DOMAIN_NAME.match(domain.lower()) is not None
 
 
 @dataclass(frozen=True)
@@ -82,7 +100,7 @@ def begin_login(
 ) -> SsoStart:
     """Sign in with SSO: company email -> account by verified domain -> AuthnRequest over HTTP-Redirect."""
     email = email.strip()
-    if email.count("@") != 1 or not email.split("@")[0] or "." not in email.split("@")[1]:
+    if not company_email_ok(email):
         return SsoStart(error="Enter your company email address.", status=400)
     domain = email_domain(email)
     with db.session() as session:

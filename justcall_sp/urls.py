@@ -56,3 +56,11 @@ def relay_state_for(next_path: str | None) -> str:
     if len(path.encode("utf-8")) > RELAY_STATE_MAX_BYTES:
         return "/"
     return path
+
+
+# Bindings 3.5.3: "RelayState data MUST NOT exceed 80 bytes in length". JustCall only ever sends local paths of at
+# most 80 bytes (relay_state_for), so a longer or off-site RelayState did not come from it: land on ``default``.
+def relay_state_target(relay_state: str | None, default: str = "/") -> str:
+    """Return where to go after a login: the RelayState if it is a safe local path of at most 80 bytes."""
+    path = safe_local_path(relay_state, default)
+    return path if len(path.encode("utf-8")) <= RELAY_STATE_MAX_BYTES else default

@@ -7,6 +7,7 @@ present, every AttributeValue declaring ``xs``/``xsi`` with ``xsi:type="xs:strin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,8 +35,13 @@ XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>'
 
 def saml_time(moment: datetime) -> str:
     """Format an instant as Okta does: UTC, milliseconds, ``Z`` (``2016-07-25T23:20:14.859Z``)."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    # f-string fields instead of strftime: several per response, and about 4x faster.
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T"
+        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}.{moment.microsecond // 1000:03d}Z"
+    )
 
 
 def truncate_ms(moment: datetime) -> datetime:
@@ -82,14 +88,25 @@ class ResponseParams:
     status: StatusCode | None = None
 
 
+_ATTR_SPECIAL = re.compile(r'[&<>"\n\r\t]')
+_TEXT_SPECIAL = re.compile(r"[&<>]")
+
+
 def _attr(value: str) -> str:
+    # Most values need no escaping: test first (the builder runs for every response).
+    if _ATTR_SPECIAL.search(value) is None:
+        return value
     return escape(value, {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+
+
+def _text(value: str) -> str:
+    return value if _TEXT_SPECIAL.search(value) is None else escape(value)
 
 
 def _xml(tag: str, attrs: Sequence[tuple[str, str]] = (), content: str = "", *, text: str | None = None) -> str:
     """Render one element; ``attrs`` (including ``xmlns:`` declarations) are written in the given order."""
-    attr_text = "".join(f' {name}="{_attr(value)}"' for name, value in attrs)
-    inner = escape(text) if text is not None else content
+    attr_text = "".join([f' {name}="{_attr(value)}"' for name, value in attrs])
+    inner = _text(text) if text is not None else content
     return f"<{tag}{attr_text}>{inner}</{tag}>" if inner else f"<{tag}{attr_text}/>"
 
 
@@ -171,13 +188,73 @@ def _parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_blank_text=False)
 
 
-def build_assertion(p: ResponseParams) -> etree._Element:
-    """Build the ``saml2:Assertion`` (Issuer, Subject, Conditions, AuthnStatement, AttributeStatement)."""
-    return etree.fromstring(_assertion(p).encode("utf-8"), _parser())
+# -- fast path for the everyday case (issue 7): one template, same text as the builders above ------------------
+
+_PLAIN = re.compile(r'^[^&<>"\n\r\t]+$')
 
 
-def build_response(p: ResponseParams) -> etree._Element:
-    """Build the unsigned ``saml2p:Response``; with a non-success ``status`` it carries no Assertion."""
+def _plain(*values: str) -> bool:
+    """Whether every value is non-empty and needs no escaping (so the template equals the generic builder)."""
+    return all(_PLAIN.match(v) is not None for v in values)
+
+
+def _success_response_text(p: ResponseParams) -> str | None:
+    """Return the Response text for a success status with plain values, or None (then use the generic builder)."""
+    values = [p.response_id, p.assertion_id, p.issuer, p.destination, p.recipient, p.audience, p.name_id]
+    values += [p.name_id_format, p.session_index, p.authn_context_class_ref]
+    for a in p.attributes:
+        values += [a.name, a.name_format, *a.values]
+        if not a.values:
+            return None
+    if p.in_response_to is not None:
+        values.append(p.in_response_to)
+    if p.status is not None or not _plain(*values):
+        return None
+    issued = saml_time(p.issue_instant)
+    not_before = saml_time(p.issue_instant - VALIDITY_WINDOW)
+    not_after = saml_time(p.issue_instant + VALIDITY_WINDOW)
+    xs = f' xmlns:xs="{XS}"' if p.attributes else ""
+    in_response_to = f' InResponseTo="{p.in_response_to}"' if p.in_response_to is not None else ""
+    issuer = f'<saml2:Issuer xmlns:saml2="{SAML}" Format="{NAMEID_ENTITY}">{p.issuer}</saml2:Issuer>'
+    value_attrs = f' xmlns:xs="{XS}" xmlns:xsi="{XSI}" xsi:type="xs:string"'
+    statement = ""
+    if p.attributes:
+        rows = "".join(
+            [
+                f'<saml2:Attribute Name="{a.name}" NameFormat="{a.name_format}">'
+                + "".join([f"<saml2:AttributeValue{value_attrs}>{v}</saml2:AttributeValue>" for v in a.values])
+                + "</saml2:Attribute>"
+                for a in p.attributes
+            ]
+        )
+        statement = f'<saml2:AttributeStatement xmlns:saml2="{SAML}">{rows}</saml2:AttributeStatement>'
+    return (
+        f'<saml2p:Response xmlns:saml2p="{SAMLP}" Destination="{p.destination}" ID="{p.response_id}"'
+        f'{in_response_to} IssueInstant="{issued}" Version="2.0"{xs}>{issuer}'
+        f'<saml2p:Status xmlns:saml2p="{SAMLP}"><saml2p:StatusCode Value="{STATUS_SUCCESS}"/></saml2p:Status>'
+        f'<saml2:Assertion xmlns:saml2="{SAML}" ID="{p.assertion_id}" IssueInstant="{issued}" Version="2.0"{xs}>'
+        f"{issuer}"
+        f'<saml2:Subject xmlns:saml2="{SAML}"><saml2:NameID Format="{p.name_id_format}">{p.name_id}</saml2:NameID>'
+        f'<saml2:SubjectConfirmation Method="{CM_BEARER}"><saml2:SubjectConfirmationData{in_response_to}'
+        f' NotOnOrAfter="{not_after}" Recipient="{p.recipient}"/></saml2:SubjectConfirmation></saml2:Subject>'
+        f'<saml2:Conditions NotBefore="{not_before}" NotOnOrAfter="{not_after}" xmlns:saml2="{SAML}">'
+        f"<saml2:AudienceRestriction><saml2:Audience>{p.audience}</saml2:Audience></saml2:AudienceRestriction>"
+        f"</saml2:Conditions>"
+        f'<saml2:AuthnStatement AuthnInstant="{saml_time(p.auth_instant)}" SessionIndex="{p.session_index}"'
+        f' xmlns:saml2="{SAML}"><saml2:AuthnContext><saml2:AuthnContextClassRef>{p.authn_context_class_ref}'
+        f"</saml2:AuthnContextClassRef></saml2:AuthnContext></saml2:AuthnStatement>"
+        f"{statement}</saml2:Assertion></saml2p:Response>"
+    )
+
+
+def response_text(p: ResponseParams) -> str:
+    """Return the unsigned Response as text (the template for plain success values, else the generic builder)."""
+    fast = _success_response_text(p)
+    return fast if fast is not None else generic_response_text(p)
+
+
+def generic_response_text(p: ResponseParams) -> str:
+    """Return the Response text from the generic builders only (the reference the template is tested against)."""
     with_assertion = p.status is None
     attrs = [_SAML2P, ("Destination", p.destination), ("ID", p.response_id)]
     if p.in_response_to is not None:
@@ -186,7 +263,17 @@ def build_response(p: ResponseParams) -> etree._Element:
     if with_assertion and p.attributes:
         attrs.append(_XS)
     body = _issuer(p.issuer) + _status(p.status) + (_assertion(p) if with_assertion else "")
-    return etree.fromstring(_xml("saml2p:Response", attrs, body).encode("utf-8"), _parser())
+    return _xml("saml2p:Response", attrs, body)
+
+
+def build_assertion(p: ResponseParams) -> etree._Element:
+    """Build the ``saml2:Assertion`` (Issuer, Subject, Conditions, AuthnStatement, AttributeStatement)."""
+    return etree.fromstring(_assertion(p).encode("utf-8"), _parser())
+
+
+def build_response(p: ResponseParams) -> etree._Element:
+    """Build the unsigned ``saml2p:Response``; with a non-success ``status`` it carries no Assertion."""
+    return etree.fromstring(response_text(p).encode("utf-8"), _parser())
 
 
 def serialize(root: etree._Element) -> bytes:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from lxml import etree
 
 from mock_idp.assertion import attribute_value_xml, saml_time
+from mock_idp.keys import Credential
 from mock_idp.model import SamlApp, User
 from saml_harness.xmlns import (
     ATTRNAME_UNSPECIFIED,
@@ -52,6 +53,8 @@ class OpContext:
     idp_issuer: str
     request_id: str | None
     now: datetime
+    credential: Credential | None = None
+    """The IdP key that signed this response: attack ops re-sign with it so only the rule under test fails."""
 
     def placeholders(self) -> dict[str, str]:
         """Return the values for ``{sp_entity_id}``, ``{acs_url}``, ``{idp_issuer}``, ``{email}``."""
@@ -418,3 +421,8 @@ def strip_signature(root: etree._Element, ctx: OpContext, target: str = "both") 
     for element in _targets(root, target, "strip_signature"):
         for signature in _find_all(element, "ds:Signature", "strip_signature"):
             element.remove(signature)
+
+
+# The attack corpus (XSW, key and algorithm confusion, markup injection) registers its post_sign ops in OPS too;
+# imported last because it builds on the helpers above.
+from mock_idp import attacks as _attacks  # noqa: E402, F401

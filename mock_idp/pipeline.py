@@ -104,9 +104,11 @@ def issue(login: Login, plan: FaultPlan, credential: Credential, *, now: datetim
         idp_issuer=login.app.issuer,
         request_id=login.request_id,
         now=now,
+        credential=credential,
     )
     apply_ops(root, plan.pre_sign, ctx, "pre_sign")
-    root = sign_response(root, signing_settings(login.app, plan, credential))
+    # No pre-sign ops: the tree is exactly what build_response made, so the signer can skip its shape checks.
+    root = sign_response(root, signing_settings(login.app, plan, credential), pristine=not plan.pre_sign)
     apply_ops(root, plan.post_sign, ctx, "post_sign")
     return IssuedResponse(
         xml=serialize(root),

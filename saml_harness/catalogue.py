@@ -22,6 +22,8 @@ LEVELS = ("MUST", "SHOULD", "POLICY")
 TROUBLESHOOTING_ROWS = ("Invalid SAML response", "not assigned", "Attributes missing", "Certificate error")
 """The four rows of the help article's Troubleshooting table, spelled as the article spells them."""
 PRELUDES = ("", "sign_in_then_out")
+SECURITY_PREFIX = "security_"
+"""Catalogue files named ``security_*.toml`` form the security suite; the rest are the conformance suite."""
 AFTERS = ("", "replay")
 
 FIELDS = {
@@ -46,6 +48,7 @@ FIELDS = {
     "troubleshooting",
     "advice",
     "policy",
+    "requirements",
 }
 
 
@@ -91,6 +94,13 @@ class Scenario:
     troubleshooting: str = ""
     advice: str = ""
     policy: str = ""
+    requirements: tuple[str, ...] = ()
+    """Ids from ``fixtures/requirements.toml`` this scenario traces (spec traceability)."""
+
+    @property
+    def suite(self) -> str:
+        """``security`` for scenarios from ``security_*.toml``, else ``conformance`` (each suite runs its own)."""
+        return "security" if self.source.startswith(SECURITY_PREFIX) else "conformance"
 
     @property
     def injects_fault(self) -> bool:
@@ -111,6 +121,8 @@ class Scenario:
             "level": self.level,
             "advice": self.advice or None,
             "source": self.source,
+            "suite": self.suite,
+            "requirements": list(self.requirements),
         }
 
 
@@ -133,18 +145,20 @@ def parse_scenario(raw: Mapping[str, Any], source: str) -> Scenario:
         data[stage] = tuple(Op.parse(op) for op in data.get(stage, ()))
     if "flows" in data:
         data["flows"] = tuple(data["flows"])
+    if "requirements" in data:
+        data["requirements"] = tuple(data["requirements"])
     return Scenario(source=source, **data)
 
 
-def load_catalogue(folder: Path = SCENARIO_DIR) -> list[Scenario]:
-    """Load every ``*.toml`` under ``folder``, in file then entry order."""
+def load_catalogue(folder: Path = SCENARIO_DIR, suite: str | None = None) -> list[Scenario]:
+    """Load every ``*.toml`` under ``folder``, in file then entry order (only ``suite``'s, when given)."""
     scenarios: list[Scenario] = []
     for path in sorted(folder.glob("*.toml")):
         with path.open("rb") as handle:
             document = tomllib.load(handle)
         for raw in document.get("scenario", []):
             scenarios.append(parse_scenario(raw, path.name))
-    return scenarios
+    return [s for s in scenarios if suite is None or s.suite == suite]
 
 
 def by_id(scenarios: Iterable[Scenario]) -> dict[str, Scenario]:
@@ -152,11 +166,20 @@ def by_id(scenarios: Iterable[Scenario]) -> dict[str, Scenario]:
 
 
 def lint(
-    scenarios: list[Scenario], idp_ops: Iterable[str], setup_ops: Iterable[str], signing_keys: Iterable[str] = ()
+    scenarios: list[Scenario],
+    idp_ops: Iterable[str],
+    setup_ops: Iterable[str],
+    signing_keys: Iterable[str] = (),
+    requirement_ids: Iterable[str] | None = None,
 ) -> list[str]:
-    """Return one message per problem: duplicate ids, unknown ops, missing or impossible expectations."""
+    """Return one message per problem: duplicate ids, unknown ops, missing or impossible expectations.
+
+    ``requirement_ids`` (the ids of ``fixtures/requirements.toml``), when given, checks each scenario's
+    ``requirements``; a scenario of the security suite must trace at least one.
+    """
     problems: list[str] = []
     idp, setup, signing = set(idp_ops), set(setup_ops), set(signing_keys)
+    known_requirements = None if requirement_ids is None else set(requirement_ids)
     seen: set[str] = set()
     for s in scenarios:
         where = f"{s.source}: {s.id}"
@@ -197,6 +220,12 @@ def lint(
             for key in s.signing:
                 if key not in signing:
                     problems.append(f"{where}: unknown signing override {key!r}")
+        if known_requirements is not None:
+            for requirement in s.requirements:
+                if requirement not in known_requirements:
+                    problems.append(f"{where}: unknown requirement id {requirement!r}")
+            if s.suite == "security" and not s.requirements:
+                problems.append(f"{where}: a security scenario must trace at least one requirement")
     return problems
 
 

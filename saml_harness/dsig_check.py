@@ -34,6 +34,7 @@ _HMAC_HASHES = {
 
 
 def ds(local: str) -> str:
+    """Return the Clark name of an XML-DSig element."""
     return q(DS, local)
 
 
@@ -103,6 +104,7 @@ def certificates_in(signature: etree._Element) -> list[x509.Certificate]:
 
 
 def rsa_key(certificate: x509.Certificate) -> rsa.RSAPublicKey | None:
+    """Return the certificate's RSA key (None for other key types, which SAML IdPs here never use)."""
     key = certificate.public_key()
     return key if isinstance(key, rsa.RSAPublicKey) else None
 

@@ -35,7 +35,8 @@ def evidence(name: str) -> Callable[[Check], Check]:
 
 
 def parse(xml: bytes) -> etree._Element:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    # strip_cdata=False keeps CDATA sections visible to the markup-injection evidence (text reads the same).
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, strip_cdata=False)
     return etree.fromstring(xml, parser)
 
 
@@ -266,6 +267,20 @@ def check_evidence(
     ``now`` is when the IdP built the response (its IssueInstant minus any clock offset, by default).
     """
     root = parse(response_xml)
+    token = attack_evidence.TRUSTED_CERTIFICATE.set(configured_cert_der)
+    try:
+        return _check_all(scenario, root, values, configured_cert_der, now)
+    finally:
+        attack_evidence.TRUSTED_CERTIFICATE.reset(token)
+
+
+def _check_all(
+    scenario: Scenario,
+    root: etree._Element,
+    values: Mapping[str, str],
+    configured_cert_der: bytes | None,
+    now: datetime | None,
+) -> list[str]:
     instant = issue_instant(root)
     if now is None:
         now = (instant or datetime.now(UTC)) - timedelta(seconds=scenario.idp_clock_offset)
@@ -291,3 +306,7 @@ def check_evidence(
         if root.find(q(SAML, "Assertion")) is not None:
             problems.append("an error Response must not carry an Assertion")
     return problems
+
+
+# The attack ops' checks register themselves in EVIDENCE; imported last because they use the helpers above.
+from saml_harness import attack_evidence  # noqa: E402

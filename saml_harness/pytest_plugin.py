@@ -123,7 +123,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[STARTED] = datetime.now(UTC).isoformat(timespec="seconds")
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write this run's results and rebuild the reports, after other plugins wrote theirs (requirements.json)."""
     config = session.config
     report_dir = config.getoption("--report-dir")
     if not report_dir or hasattr(config, "workerinput"):

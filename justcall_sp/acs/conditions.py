@@ -79,6 +79,27 @@ def check_authn_statement(assertion: etree._Element) -> None:
         raise Reject("authn_statement.missing", "the Assertion has no AuthnStatement")
 
 
+# Profiles 4.1.4.3: "If the <AuthnStatement> used to establish a security context for the principal contains a
+# SessionNotOnOrAfter attribute, the security context SHOULD be discarded once this time is reached." Returns the
+# earliest SessionNotOnOrAfter (the session ends then); one already passed (beyond the skew) is refused here.
+def check_session_not_on_or_after(assertion: etree._Element, now: datetime) -> datetime | None:
+    earliest: datetime | None = None
+    for statement in assertion.findall(q(SAML, "AuthnStatement")):
+        raw = statement.get("SessionNotOnOrAfter")
+        if raw is None:
+            continue
+        parsed = parse_instant(raw)
+        if parsed is None:
+            raise Reject("authn_statement.invalid", f"AuthnStatement SessionNotOnOrAfter {raw!r} is not an xs:dateTime")
+        earliest = parsed if earliest is None else min(earliest, parsed)
+    if earliest is not None and now - ALLOWED_CLOCK_SKEW >= earliest:
+        raise Reject(
+            "authn_statement.session_expired",
+            f"AuthnStatement SessionNotOnOrAfter {earliest.isoformat()} has passed (now {now.isoformat()})",
+        )
+    return earliest
+
+
 # Profiles 4.1.4.5: "The service provider MUST ensure that bearer assertions are not replayed, by maintaining the
 # set of used ID values for the length of time for which the assertion would be considered valid". This is the
 # read; the insert (unique key, same transaction as the login) makes concurrent duplicates lose.

@@ -49,6 +49,8 @@ class ValidatedLogin:
     """The AuthnRequest answered, or None for an unsolicited (IdP-initiated) response."""
     replay_expires_at: datetime
     """Keep the assertion ID until the bearer confirmation can no longer be accepted (NotOnOrAfter + skew)."""
+    session_not_on_or_after: datetime | None = None
+    """When the IdP says the session ends (AuthnStatement SessionNotOnOrAfter), if it says so."""
 
 
 def decode_input(posted: list[str], max_response_bytes: int, in_query: bool = False) -> tuple[bytes, etree._Element]:
@@ -93,6 +95,7 @@ def validate_response(
     conditions.check_conditions(assertion, expect.now)
     conditions.check_audience(assertion, expect.entity_id)
     conditions.check_authn_statement(assertion)
+    session_ends = conditions.check_session_not_on_or_after(assertion, expect.now)
     conditions.check_not_replayed(assertion_id, lookups)
 
     identity.check_identity_markup(posted_assertion)
@@ -104,4 +107,5 @@ def validate_response(
         assertion_id=assertion_id,
         request=request,
         replay_expires_at=confirmation.not_on_or_after + ALLOWED_CLOCK_SKEW,
+        session_not_on_or_after=session_ends,
     )

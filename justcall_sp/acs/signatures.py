@@ -129,6 +129,13 @@ def check_signature_profile(signature: etree._Element, signed_element: etree._El
     algorithms = [t.get("Algorithm") for t in transforms]
     if ALG_ENVELOPED not in algorithms:
         raise Reject("signature.algorithm", f"{what} signature lacks the enveloped-signature transform")
+    # SAML core 5.4.4 (and pysaml2 7.1.0's rule): enveloped-signature plus at most one exclusive c14n, each once.
+    # A repeated or third transform has no legitimate use and only widens what the verifier must get right.
+    if len(algorithms) > 2 or len(set(algorithms)) != len(algorithms):
+        raise Reject(
+            "signature.algorithm",
+            f"{what} signature has transforms {algorithms}; allowed: enveloped-signature and one exclusive c14n",
+        )
     for algorithm in algorithms:
         _require_allowed("Transform", algorithm, ALLOWED_TRANSFORMS)
 

@@ -24,7 +24,12 @@ def load_runs(report_dir: Path) -> list[dict[str, Any]]:
 
 
 def all_cases(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [case | {"run": run["run"]["name"]} for run in runs for case in run["cases"]]
+    """Return every case once: when two runs ran the same test, the later run's result stands."""
+    latest: dict[str, dict[str, Any]] = {}
+    for run in runs:
+        for case in run["cases"]:
+            latest[case["nodeid"]] = case | {"run": run["run"]["name"]}
+    return list(latest.values())
 
 
 def summary(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
-"""Run every catalogue scenario in every flow it names, and compare what the SP did with what it must do.
+"""Run every conformance scenario in every flow it names, and compare what the SP did with what it must do.
 
-One generic test: the cases are data in ``fixtures/scenarios/*.toml``; known deviations of the
-target are strict xfails from ``fixtures/expectations/<target>.toml``.
+One generic test (``saml_harness.scenario_suite``): the cases are data in ``fixtures/scenarios/*.toml``
+(the ``security_*`` files belong to the security suite); known deviations of the target are strict
+xfails from ``fixtures/expectations/<target>.toml``.
 """
 
 from __future__ import annotations
@@ -11,86 +12,16 @@ from typing import Any
 
 import pytest
 
-from saml_harness.catalogue import Scenario, load_catalogue, load_expectations
-from saml_harness.evidence import check_evidence
-from saml_harness.flows import IDP_INITIATED
-from saml_harness.outcome import Outcome
-from saml_harness.pytest_plugin import TARGET_KEY
-from saml_harness.report.records import case_record, describe_fault
-from saml_harness.runner import mismatches, placeholders, run_scenario
-from saml_harness.setup_ops import BUNDLED_ONLY
-from saml_harness.targets import TargetSpec
+from saml_harness.catalogue import Scenario
+from saml_harness.scenario_suite import check_scenario, parametrize
 from saml_harness.wiring import Deployment
-
-CATALOGUE = load_catalogue()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "scenario" not in metafunc.fixturenames:
-        return
-    spec: TargetSpec | None = metafunc.config.stash[TARGET_KEY]
-    deviations = load_expectations(spec.expectations if spec else "bundled")
-    params = []
-    for scenario in CATALOGUE:
-        for flow in scenario.flows:
-            marks: list[pytest.MarkDecorator] = [getattr(pytest.mark, flow)]
-            skip = skip_reason(scenario, flow, spec)
-            if skip:
-                marks.append(pytest.mark.skip(reason=skip))
-            deviation = deviations.get(scenario.id)
-            if deviation and flow in deviation.flows:
-                marks.append(pytest.mark.xfail(strict=True, reason=deviation.reason))
-            params.append(pytest.param(scenario, flow, id=f"{scenario.id}-{flow}", marks=marks))
-    metafunc.parametrize(("scenario", "flow"), params)
-
-
-def skip_reason(scenario: Scenario, flow: str, spec: TargetSpec | None) -> str | None:
-    """Say why a case cannot run against an external target (None: it can)."""
-    if spec is None:
-        return None
-    needs = sorted({op.name for op in scenario.setup} & BUNDLED_ONLY)
-    if needs:
-        return f"changes the bundled SP's settings ({', '.join(needs)}); {spec.name!r} is external"
-    if flow == IDP_INITIATED and not spec.allow_idp_initiated:
-        return f"{spec.name!r} does not accept IdP-initiated sign-in (allow_idp_initiated = false)"
-    return None
+    parametrize(metafunc, suite="conformance")
 
 
 def test_scenario(
     scenario: Scenario, flow: str, deployment: Deployment, record_case: Callable[[dict[str, Any]], None]
 ) -> None:
-    outcome = run_scenario(deployment, scenario, flow)
-    identity = deployment.demo.person(scenario.user).email
-    problems = mismatches(scenario, outcome, identity, bundled=deployment.bundled)
-    response = outcome.trace.last_response
-    if scenario.expect != "idp_error" and (
-        scenario.injects_fault or any(op.name.startswith("okta_") for op in scenario.setup)
-    ):
-        if response is None or response.xml is None:
-            problems.append("the IdP sent no decodable SAMLResponse, so the fault was never delivered")
-        else:
-            values = placeholders(deployment, identity)
-            evidence = check_evidence(scenario, response.xml, values, deployment.trusted_certificate_der())
-            problems += [f"fault not present in the XML sent: {p}" for p in evidence]
-    record_case(
-        case_record(outcome, scenario=scenario, flow=flow, problems=problems, fault=describe_fault(scenario))
-        | {"sp_origin": deployment.sp_url, "idp_origin": deployment.idp_url}
-    )
-    assert not problems, report(scenario, flow, outcome, problems)
-
-
-def report(scenario: Scenario, flow: str, outcome: Outcome, problems: list[str]) -> str:
-    expected = scenario.expect + (
-        f" ({scenario.sp_error or scenario.idp_error}, {scenario.reason})"
-        if scenario.reason or scenario.idp_error
-        else ""
-    )
-    lines = [
-        f"scenario {scenario.id} [{flow}]: {scenario.title}",
-        f"expected: {expected}",
-        f"actual:   {outcome.summary()}",
-        *[f"  - {p}" for p in problems],
-        "trace:",
-        outcome.trace.render(),
-    ]
-    return "\n".join(lines)
+    check_scenario(scenario, flow, deployment, record_case)

@@ -1,0 +1,10 @@
+"""The attack corpus: post_sign ops registered in ``mock_idp.faults.OPS`` (imported there, last).
+
+Modules: ``xsw`` (SAMLRaider XSW1-8), ``wrapping`` (pysaml2 shapes, duplicate IDs, misplaced signatures,
+two SignedInfo, DigestValue comments), ``resign`` (attacker keys, HMAC, deviant profiles, KeyInfo),
+``markup`` (comment/CDATA/PI injection), ``protocol`` (checklist cases), and ``dsig`` (the signature mechanics).
+"""
+
+from mock_idp.attacks import markup, protocol, resign, wrapping, xsw
+
+__all__ = ["markup", "protocol", "resign", "wrapping", "xsw"]

@@ -1,0 +1,27 @@
+"""Run every security scenario (``fixtures/scenarios/security_*.toml``) in every flow it names.
+
+The same generic test as the conformance suite (``saml_harness.scenario_suite``): expected verdict,
+error category, reason code, evidence that the attack is really in the XML, and the safety checks every
+case gets (no 5xx on any hop; the attacker's identity is never signed in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from saml_harness.catalogue import Scenario
+from saml_harness.scenario_suite import check_scenario, parametrize
+from saml_harness.wiring import Deployment
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    parametrize(metafunc, suite="security")
+
+
+def test_attack(
+    scenario: Scenario, flow: str, deployment: Deployment, record_case: Callable[[dict[str, Any]], None]
+) -> None:
+    check_scenario(scenario, flow, deployment, record_case)

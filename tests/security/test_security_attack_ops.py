@@ -1,0 +1,143 @@
+"""The attack ops build what they claim (SAMLRaider's exact shapes) and the evidence checks can tell."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+from security_support import EMAIL, Idp
+
+from mock_idp.faults import OPS, FaultPlan, Op
+from saml_harness.catalogue import Scenario, load_catalogue, parse_scenario
+from saml_harness.evidence import check_evidence
+from saml_harness.xmlns import DS, SAML, SAMLP, q
+
+SECURITY = load_catalogue(suite="security")
+OWNER = "owner@acme.example"
+
+
+def tree(xml: bytes) -> etree._Element:
+    return etree.fromstring(xml, etree.XMLParser(resolve_entities=False, strip_cdata=False))
+
+
+def name_ids(root: etree._Element) -> list[str]:
+    return ["".join(str(t) for t in e.itertext()) for e in root.iter(q(SAML, "NameID"))]
+
+
+def post_sign(idp: Idp, *ops: Op, response_signed: bool = True) -> etree._Element:
+    signing = {} if response_signed else {"response_signed": False}
+    return tree(idp.issue(FaultPlan(post_sign=ops, signing=signing)))
+
+
+@pytest.mark.parametrize("scenario", SECURITY, ids=[s.id for s in SECURITY])
+def test_every_security_scenario_puts_its_attack_in_the_xml(idp: Idp, scenario: Scenario) -> None:
+    xml = idp.issue_for(scenario)
+    assert check_evidence(scenario, xml, idp.placeholders, idp.certificate_der) == []
+
+
+REJECTIONS = [s for s in SECURITY if s.expect == "reject" and (s.pre_sign or s.post_sign)]
+
+
+@pytest.mark.parametrize("scenario", REJECTIONS, ids=[s.id for s in REJECTIONS])
+def test_evidence_is_not_satisfied_by_a_genuine_response(idp: Idp, scenario: Scenario) -> None:
+    """The checks are not vacuous: Okta's unmodified response does not pass for the attack."""
+    genuine = idp.issue(FaultPlan(signing=dict(scenario.signing)))
+    assert check_evidence(scenario, genuine, idp.placeholders, idp.certificate_der) != []
+
+
+# ------------------------------------------------------------------------------------------------ XSW shapes
+
+
+def test_xsw1_hides_the_signed_original_inside_the_response_signature(idp: Idp) -> None:
+    root = post_sign(idp, Op("xsw", {"variant": 1}))
+    assert root.get("ID") == "_evil_response_ID"
+    signature = root.find(q(DS, "Signature"))
+    assert signature is not None
+    hidden = signature.find(q(SAMLP, "Response"))
+    assert hidden is not None and hidden.find(q(DS, "Signature")) is None, "SAMLRaider removes the clone's signature"
+    assert name_ids(hidden) == [EMAIL]
+    assert name_ids(root.find(q(SAML, "Assertion"))) == [OWNER]  # type: ignore[arg-type]
+
+
+def test_xsw3_puts_an_unsigned_evil_assertion_first(idp: Idp) -> None:
+    root = post_sign(idp, Op("xsw", {"variant": 3}), response_signed=False)
+    first, second = root.findall(q(SAML, "Assertion"))
+    assert (first.get("ID"), first.find(q(DS, "Signature"))) == ("_evil_assertion_ID", None)
+    assert second.find(q(DS, "Signature")) is not None
+    assert (name_ids(first), name_ids(second)) == ([OWNER], [EMAIL])
+
+
+def test_xsw7_uses_an_unnamespaced_extensions_and_keeps_the_id(idp: Idp) -> None:
+    root = post_sign(idp, Op("xsw", {"variant": 7}), response_signed=False)
+    extensions = root.find("Extensions")
+    assert extensions is not None
+    evil = extensions.find(q(SAML, "Assertion"))
+    genuine = root.find(q(SAML, "Assertion"))
+    assert evil is not None and genuine is not None
+    assert evil.get("ID") == genuine.get("ID")
+    assert root.index(extensions) == root.index(genuine) - 1
+
+
+def test_xsw8_namespaced_uses_ds_object(idp: Idp) -> None:
+    root = post_sign(idp, Op("xsw", {"variant": 8, "namespaced": True}), response_signed=False)
+    assertion = root.find(q(SAML, "Assertion"))
+    assert assertion is not None
+    hidden = assertion.find(f"{q(DS, 'Signature')}/{q(DS, 'Object')}/{q(SAML, 'Assertion')}")
+    assert hidden is not None and hidden.get("ID") == assertion.get("ID")
+    subject = assertion.find(f"{q(SAML, 'Subject')}/{q(SAML, 'NameID')}")
+    assert subject is not None and (subject.text, name_ids(hidden)) == (OWNER, [EMAIL])
+
+
+def test_evil_identity_can_be_named(idp: Idp) -> None:
+    root = post_sign(idp, Op("xsw", {"variant": 3, "evil": "ceo@acme.example"}), response_signed=False)
+    assert "ceo@acme.example" in name_ids(root)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [({"variant": 9}, "variant must be 1-8"), ({"variant": 3, "namespaced": True}, "namespaced applies")],
+)
+def test_xsw_refuses_bad_arguments(idp: Idp, args: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        idp.issue(FaultPlan(post_sign=(Op("xsw", args),)))
+
+
+def test_attack_ops_run_after_signing_only() -> None:
+    with pytest.raises(ValueError, match="only runs at post_sign"):
+        FaultPlan(pre_sign=(Op("xsw", {"variant": 1}),))
+
+
+def test_ops_needing_a_signed_response_say_so(idp: Idp) -> None:
+    with pytest.raises(ValueError, match="not signed in this baseline"):
+        idp.issue(
+            FaultPlan(
+                post_sign=(Op("pysaml2_xsw", {"shape": "first_sig_response"}),), signing={"response_signed": False}
+            )
+        )
+
+
+# ------------------------------------------------------------------------------------------------ markup
+
+
+def test_comment_splits_the_signed_value(idp: Idp) -> None:
+    xpath = "saml2:Assertion/saml2:Subject/saml2:NameID"
+    root = post_sign(idp, Op("inject_markup", {"xpath": xpath, "at": 4, "text": "x"}))
+    name_id = root.find(f"{q(SAML, 'Assertion')}/{q(SAML, 'Subject')}/{q(SAML, 'NameID')}")
+    assert name_id is not None
+    assert name_id.text == EMAIL[:4] and isinstance(name_id[0], etree._Comment) and name_id[0].tail == EMAIL[4:]
+
+
+def test_cdata_keeps_the_value_and_the_signature(idp: Idp) -> None:
+    xpath = "saml2:Assertion/saml2:Subject/saml2:NameID"
+    xml = idp.issue(FaultPlan(post_sign=(Op("inject_markup", {"xpath": xpath, "at": 4, "kind": "cdata"}),)))
+    assert f"{EMAIL[:4]}<![CDATA[{EMAIL[4:]}]]>".encode() in xml
+    assert name_ids(tree(xml)) == [EMAIL]
+
+
+def test_every_attack_op_has_a_docstring() -> None:
+    for name, func in OPS.items():
+        assert func.__doc__, f"op {name} has no docstring"
+
+
+def test_parse_scenario_keeps_requirements() -> None:
+    scenario = parse_scenario({"id": "a", "title": "t", "expect": "accept", "requirements": ["X-1"]}, "security_x.toml")
+    assert scenario.requirements == ("X-1",) and scenario.suite == "security"
