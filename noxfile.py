@@ -73,11 +73,12 @@ def browser(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def stranger(session: nox.Session) -> None:
-    """Run the conformance suites against the stranger SP (python3-saml) as an external target."""
+    """Run the conformance and security suites against the stranger SP (python3-saml) as an external target."""
     install(session)
     session.run(
         "pytest",
         "suites/conformance",
+        "suites/security",
         "-p",
         "no:cacheprovider",
         "--target=tests/stranger_sp/target.toml",

@@ -20,6 +20,9 @@ from saml_harness.sp_probe import SettingsPage, only_activity
 from saml_harness.user_agent import UserAgent
 from saml_harness.wiring import Deployment
 
+# Reads the bundled SP's database and reason codes: an external target cannot be checked this way.
+pytestmark = pytest.mark.bundled_only
+
 Rows = Callable[[], dict[str, int]]
 BIG = 300 * 1024
 """Larger than the IdP's request limit (256 KiB), far below the SP's (about 1.1 MiB)."""

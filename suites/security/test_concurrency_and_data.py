@@ -20,6 +20,9 @@ from saml_harness.attacker import Captured, Delivery, post_to_acs
 from saml_harness.sp_probe import SettingsPage
 from saml_harness.wiring import Deployment
 
+# Reads the bundled SP's database and reason codes: an external target cannot be checked this way.
+pytestmark = pytest.mark.bundled_only
+
 Genuine = Callable[[], Captured]
 Rows = Callable[[], dict[str, int]]
 

@@ -17,6 +17,9 @@ from saml_harness.attacker import capture, encode, post_to_acs
 from saml_harness.user_agent import UserAgent
 from saml_harness.wiring import Deployment
 
+# Reads the bundled SP's database and reason codes: an external target cannot be checked this way.
+pytestmark = pytest.mark.bundled_only
+
 UNSIGNED_RESPONSE = FaultPlan(signing={"response_signed": False})
 
 

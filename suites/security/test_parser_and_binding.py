@@ -24,6 +24,9 @@ from saml_harness.sp_probe import only_activity
 from saml_harness.user_agent import UserAgent
 from saml_harness.wiring import Deployment
 
+# Reads the bundled SP's database and reason codes: an external target cannot be checked this way.
+pytestmark = pytest.mark.bundled_only
+
 Rows = Callable[[], dict[str, int]]
 Genuine = Callable[[], Captured]
 
