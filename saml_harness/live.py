@@ -8,19 +8,23 @@ matters: the suites' user agent and browsers reuse connections, which roughly ha
 
 from __future__ import annotations
 
+import importlib
 import socket
 import threading
 from types import TracebackType
 from typing import Any
 
+from werkzeug.serving import BaseWSGIServer, make_server
+
+_waitress_server: Any = None
+_close_all: Any = None
+_waitress_loop: Any = None
 try:  # waitress is the fast path; without it the werkzeug dev server keeps everything working
-    from waitress.server import create_server as _waitress_server
-    from waitress.wasyncore import close_all as _close_all
-    from waitress.wasyncore import loop as _waitress_loop
+    _waitress_server = importlib.import_module("waitress.server").create_server
+    _wasyncore = importlib.import_module("waitress.wasyncore")
+    _close_all, _waitress_loop = _wasyncore.close_all, _wasyncore.loop
 except ImportError:  # pragma: no cover - exercised only where waitress is absent
     _waitress_server = None
-
-from werkzeug.serving import BaseWSGIServer, make_server
 
 DEFAULT_THREADS = 8
 """Worker threads per server: enough for concurrent browsers and load tests; idle threads cost nothing."""
