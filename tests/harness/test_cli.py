@@ -92,3 +92,34 @@ def test_scenarios_table_filters_by_prefix() -> None:
     result = CliRunner().invoke(main, ["scenarios", "audience."])
     assert result.exit_code == 0
     assert "audience.trailing_slash" in result.output and "baseline.valid" not in result.output
+
+
+def test_serve_fresh_starts_with_sso_configured_on_neither_side() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "saml_harness", "serve", "--json", "--fresh"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        info = json.loads(process.stdout.readline())
+        assert info["fresh"] is True and info["idp_metadata_url"] is None
+        assert info["idp_admin"]["login"] and info["idp_api_token"].startswith("00")
+        apps = requests.get(
+            f"{info['idp_url']}/api/v1/apps", headers={"Authorization": f"SSWS {info['idp_api_token']}"}, timeout=10
+        )
+        assert apps.status_code == 200 and apps.json() == []
+        ua = UserAgent()
+        page = ua.get(info["sp_login_url"])
+        form = page.form_with("email", "password")
+        assert form is not None
+        admin = info["sp_admin"]
+        ua.submit(page, form, {"email": admin["email"], "password": admin["password"]})
+        settings = ua.get(info["sp_settings_url"])
+        assert settings.status == 200 and "Enable SSO" in settings.text
+    finally:
+        process.terminate()
+        process.wait(10)
+        if process.stdout is not None:
+            process.stdout.close()
