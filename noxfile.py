@@ -140,3 +140,35 @@ def fuzz(session: nox.Session) -> None:
             "REQUIREMENTS_JSON": f"{REPORTS}/fuzz/requirements.json",
         },
     )
+
+
+# -- performance (issue 7): bench/ ------------------------------------------------------------------------------
+
+BENCH_DEPS = ("waitress>=3", "pysaml2>=7.5", "uv", "py-spy>=0.4")
+"""Peers and tools only the benchmarks need: waitress (the live servers' production WSGI server), pysaml2 (a
+peer; it runs the xmlsec1 program, apt-get install xmlsec1), uv (the nested clean-clone nox run), py-spy."""
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks: IdP signing, SP validation vs python3-saml, suite throughput, browser, cold start.
+
+    Prints a table and writes reports/bench.json. ``nox -s bench -- --quick`` for a short run; ``-- --only idp,sp``
+    for some parts; ``-- --with-proposals`` to also measure the suite with the proposed changes applied.
+    """
+    install(session)
+    session.install(*BENCH_DEPS)
+    session.run("python", "-m", "saml_harness.browser_setup")
+    session.run("python", "-m", "bench.run", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def load(session: nox.Session) -> None:
+    """Locust load test of full SP-initiated logins on loopback (headless, bounded); writes reports/load.json.
+
+    ``nox -s load -- --users 32 --run-time 30s --max-logins 5000 --sp-workers 2``; DATABASE_URL selects the SP
+    database (default SQLite). ``-- --quick`` for a 10 s run.
+    """
+    install(session)
+    session.install("locust>=2.30", "waitress>=3")
+    session.run("python", "-m", "bench.load", *session.posargs)

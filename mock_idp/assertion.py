@@ -190,12 +190,10 @@ def _parser() -> etree.XMLParser:
 
 # -- fast path for the everyday case (issue 7): one template, same text as the builders above ------------------
 
-_PLAIN = re.compile(r'^[^&<>"\n\r\t]+$')
-
 
 def _plain(*values: str) -> bool:
     """Whether every value is non-empty and needs no escaping (so the template equals the generic builder)."""
-    return all(_PLAIN.match(v) is not None for v in values)
+    return all(values) and _ATTR_SPECIAL.search("".join(values)) is None
 
 
 def _success_response_text(p: ResponseParams) -> str | None:

@@ -7,6 +7,7 @@ each redirect, sign in when the IdP shows its form, submit the auto-POST form, a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urljoin
 
 import lxml.html
@@ -32,8 +33,9 @@ class Page:
     text: str
     headers: dict[str, str]
 
-    @property
+    @cached_property
     def html(self) -> lxml.html.HtmlElement | None:
+        """Parse the page once (forms, ids and the title are all read from this tree)."""
         if not self.text.strip() or "html" not in self.headers.get("Content-Type", "text/html"):
             return None
         try:

@@ -1,0 +1,282 @@
+"""``nox -s load``: Locust against the bundled SP on loopback, headless and bounded; writes ``reports/load.json``.
+
+1. starts ``python -m bench.load_server`` (the demo deployment as ``saml-harness serve`` wires it, plus
+   ``--people`` extra Okta users assigned to JustCall) and reads its JSON line;
+2. runs ``locust -f bench/locustfile.py --headless`` with ``--users`` simulated browsers for at most
+   ``--run-time`` and ``--max-logins`` logins (``--processes`` > 1 forks Locust workers);
+3. counts SP users per email (case-insensitive) in the SP database afterwards: ``duplicate_users`` is the number
+   of emails with more than one row; cross-checks the successful logins against the SP's activity log;
+4. writes logins/s, p50/p95/p99 latency of a whole login, errors and duplicates to ``reports/load.json``.
+
+Targets (this 2-core machine, SQLite): >= 100 full SP-initiated logins/s, zero errors, zero duplicate users.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.stats import Target, duplicate_users, latency_summary
+
+ROOT = Path(__file__).resolve().parent.parent
+LOGINS_TARGET = Target(">=", 100)
+
+
+def start_server(
+    people: int, database_url: str | None, sp_workers: int = 0
+) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    command = [sys.executable, "-m", "bench.load_server", "--users", str(people), "--sp-workers", str(sp_workers)]
+    if database_url:
+        command += ["--database-url", database_url]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line:
+        process.wait(10)
+        raise RuntimeError(f"load server exited (rc={process.returncode}) before printing its JSON")
+    return process, json.loads(line)
+
+
+def stop_server(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def run_locust(
+    target_file: Path, result_file: Path, *, host: str, users: int, run_time: str, max_logins: int, processes: int
+) -> subprocess.CompletedProcess[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(ROOT / "bench" / "locustfile.py"),
+        "--headless",
+        "--host",
+        host,
+        "--users",
+        str(users),
+        "--spawn-rate",
+        str(users),
+        "--run-time",
+        run_time,
+        "--stop-timeout",
+        "10",
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+        "--exit-code-on-error",
+        "0",
+    ]
+    if processes > 1:
+        command += ["--processes", str(processes)]
+    env = os.environ | {
+        "LOAD_TARGET_JSON": str(target_file),
+        "LOAD_RESULT_JSON": str(result_file),
+        "LOAD_MAX_LOGINS": str(max_logins if processes <= 1 else max(1, max_logins // processes)),
+    }
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+
+
+def sp_user_emails(database_url: str) -> list[str]:
+    """Every SP user row's email (one entry per row)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return [str(row[0]) for row in connection.execute(text("SELECT email FROM users"))]
+    finally:
+        engine.dispose()
+
+
+def sp_successful_logins(database_url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            query = text("SELECT COUNT(*) FROM sso_activity WHERE outcome = 'success' AND flow = 'sp_initiated'")
+            return int(connection.execute(query).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def merge_results(files: list[Path]) -> dict[str, Any]:
+    """Merge the recorders of one or more Locust processes."""
+    merged: dict[str, Any] = {
+        "attempts": 0,
+        "logins": 0,
+        "errors": 0,
+        "failures": {},
+        "latencies_s": [],
+        "window_s": 0.0,
+    }
+    for path in files:
+        if not path.exists():
+            continue
+        data = json.loads(path.read_text())
+        for key in ("attempts", "logins", "errors"):
+            merged[key] += data[key]
+        merged["latencies_s"] += data["latencies_s"]
+        merged["window_s"] = max(merged["window_s"], data["window_s"])
+        for reason, n in data["failures"].items():
+            merged["failures"][reason] = merged["failures"].get(reason, 0) + n
+    return merged
+
+
+def run(
+    *,
+    users: int = 32,
+    run_time: str = "30s",
+    max_logins: int = 5000,
+    people: int = 200,
+    processes: int = 1,
+    sp_workers: int = 0,
+    database_url: str | None = None,
+    out: Path = ROOT / "reports" / "load.json",
+) -> dict[str, Any]:
+    server, info = start_server(people, database_url, sp_workers)
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
+            target_file = Path(folder) / "target.json"
+            target_file.write_text(json.dumps(info))
+            result_file = Path(folder) / "result.json"
+            started = time.perf_counter()
+            done = run_locust(
+                target_file,
+                result_file,
+                host=info["sp_url"],
+                users=users,
+                run_time=run_time,
+                max_logins=max_logins,
+                processes=processes,
+            )
+            wall = time.perf_counter() - started
+            result = merge_results([result_file])
+        if not result["attempts"]:
+            raise RuntimeError(
+                f"Locust made no login (rc={done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+            )
+        emails = sp_user_emails(info["database_url"])
+        duplicates = duplicate_users(emails)
+        sp_logins = sp_successful_logins(info["database_url"])
+    finally:
+        stop_server(server)
+    latencies = result.pop("latencies_s")
+    summary = latency_summary(latencies)
+    logins_per_s = result["logins"] / result["window_s"] if result["window_s"] else 0.0
+    report: dict[str, Any] = {
+        "logins_per_s": logins_per_s,
+        "p50_s": summary["p50_s"],
+        "p95_s": summary["p95_s"],
+        "p99_s": summary["p99_s"],
+        "max_s": summary["max_s"],
+        "errors": result["errors"],
+        "duplicate_users": len(duplicates),
+        "logins": result["logins"],
+        "attempts": result["attempts"],
+        "window_s": result["window_s"],
+        "failures": result["failures"],
+        "duplicates": duplicates,
+        "sp_user_rows": len(emails),
+        "sp_activity_successes": sp_logins,
+        "settings": {
+            "users": users,
+            "run_time": run_time,
+            "max_logins": max_logins,
+            "people": len(info["users"]),
+            "locust_processes": processes,
+            "database": "postgresql" if info["database_url"].startswith("postgresql") else "sqlite",
+            "sp_workers": sp_workers,
+            "server": (
+                f"bench.load_server: IdP in one process, SP in {sp_workers} worker processes sharing its port"
+                if sp_workers
+                else "bench.load_server: IdP + SP in one process (waitress via saml_harness.live)"
+            ),
+        },
+        "targets": {
+            "logins_per_s": str(LOGINS_TARGET),
+            "errors": "== 0",
+            "duplicate_users": "== 0",
+        },
+        "met": {
+            "logins_per_s": LOGINS_TARGET.met(logins_per_s),
+            "errors": result["errors"] == 0,
+            "duplicate_users": not duplicates,
+        },
+        "locust_wall_s": wall,
+        "locust_returncode": done.returncode,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    return report
+
+
+def print_report(report: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Load: full SP-initiated logins (Locust, loopback)")
+    for column in ("figure", "value", "target", "met?"):
+        table.add_column(column)
+    met = report["met"]
+    rows = [
+        ("logins per s", f"{report['logins_per_s']:.1f}", ">= 100", met["logins_per_s"]),
+        ("p50 login latency", f"{report['p50_s'] * 1000:.0f} ms", "-", None),
+        ("p95 login latency", f"{report['p95_s'] * 1000:.0f} ms", "-", None),
+        ("errors", str(report["errors"]), "== 0", met["errors"]),
+        ("duplicate users", str(report["duplicate_users"]), "== 0", met["duplicate_users"]),
+    ]
+    for name, value, target, ok in rows:
+        table.add_row(name, value, target, "-" if ok is None else ("PASS" if ok else "MISS"))
+    Console(width=max(Console().width, 100)).print(table)
+    print(
+        f"{report['logins']} logins of {report['settings']['people']} people by {report['settings']['users']} "
+        f"simulated browsers in {report['window_s']:.1f} s; SP rows {report['sp_user_rows']}, "
+        f"SP success log entries {report['sp_activity_successes']}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Locust load test of full SP-initiated logins (loopback).")
+    parser.add_argument("--users", type=int, default=32, help="simulated browsers (Locust users)")
+    parser.add_argument("--run-time", default="30s", help="upper bound on the run (Locust --run-time)")
+    parser.add_argument("--max-logins", type=int, default=5000, help="upper bound on logins")
+    parser.add_argument("--people", type=int, default=200, help="extra Okta people assigned to JustCall")
+    parser.add_argument("--processes", type=int, default=1, help="Locust processes (--processes)")
+    parser.add_argument("--sp-workers", type=int, default=0, help="SP worker processes (0: SP in the IdP's process)")
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"), help="SP database URL")
+    parser.add_argument("--quick", action="store_true", help="short run: 10 s, 500 logins")
+    parser.add_argument("--out", type=Path, default=ROOT / "reports" / "load.json")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.run_time, args.max_logins = "10s", 500
+    report = run(
+        users=args.users,
+        run_time=args.run_time,
+        max_logins=args.max_logins,
+        people=args.people,
+        processes=args.processes,
+        sp_workers=args.sp_workers,
+        database_url=args.database_url,
+        out=args.out,
+    )
+    print_report(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

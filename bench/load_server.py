@@ -1,0 +1,130 @@
+"""Serve the wired demo deployment for load tests, with extra Okta users assigned to JustCall.
+
+``python -m bench.load_server --users 200`` starts the mock Okta org and the bundled JustCall SP exactly as
+``saml-harness serve`` does (``saml_harness.wiring.start_deployment``), adds ``--users`` people to the Okta org
+(``load.user.NNN@<demo domain>``, assigned to the JustCall app, not yet JustCall users: their first sign-in
+provisions them just in time), prints one JSON line (URLs, users, database URL, pid) and serves until SIGTERM.
+
+``DATABASE_URL`` / ``--database-url`` selects the SP database (default: a fresh SQLite file), e.g.
+``postgresql+psycopg://justcall:secret@127.0.0.1:5432/justcall`` (``pip install "psycopg[binary]"``).
+Loopback only: the servers bind 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+LOAD_PASSWORD = "Load-test-password-1"
+
+
+def load_users(count: int, domain: str) -> list[dict[str, str]]:
+    """Return the extra people: email, password, first and last name (deterministic)."""
+    return [
+        {
+            "email": f"load.user.{n:04d}@{domain}",
+            "password": LOAD_PASSWORD,
+            "first_name": "Load",
+            "last_name": f"User {n:04d}",
+        }
+        for n in range(1, count + 1)
+    ]
+
+
+def describe(deployment: Any, users: list[dict[str, str]], database_url: str) -> dict[str, Any]:
+    demo = deployment.demo
+    people = [{"email": p.email, "password": p.password} for p in demo.people if p.assigned and p.status == "ACTIVE"]
+    return {
+        "sp_url": deployment.sp_url,
+        "idp_url": deployment.idp_url,
+        "sp_sso_login_url": f"{deployment.sp_url}/login/sso",
+        "sp_activity_url": f"{deployment.sp_url}/api/sso/activity",
+        "sp_api_token": deployment.api_token,
+        "database_url": database_url,
+        "users": people + [{"email": u["email"], "password": u["password"]} for u in users],
+        "pid": os.getpid(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=200, help="extra Okta users assigned to JustCall")
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"), help="SP database URL")
+    parser.add_argument(
+        "--sp-workers",
+        type=int,
+        default=0,
+        help="serve the SP from this many separate processes on the same port (SO_REUSEPORT) instead of in-process",
+    )
+    args = parser.parse_args(argv)
+
+    from saml_harness.wiring import start_deployment
+
+    # Under load waitress logs "Task queue depth is N" for every queued request: expected here, not news.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    database_url = args.database_url or f"sqlite:///{folder / 'justcall.sqlite3'}"
+    deployment = start_deployment(database_url=database_url)
+    okta, app = deployment.okta, deployment.app
+    users = load_users(args.users, deployment.demo.domain)
+    for person in users:
+        user = okta.add_user(person["email"], person["first_name"], person["last_name"], person["password"])
+        okta.assign_user(app.id, user.id)
+    workers = start_sp_workers(deployment, args.sp_workers) if args.sp_workers > 0 else []
+    info = describe(deployment, users, database_url) | {"sp_workers": [w.pid for w in workers]}
+    print(json.dumps(info), flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            try:
+                worker.wait(10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        deployment.stop()
+    return 0
+
+
+def start_sp_workers(deployment: Any, count: int) -> list[subprocess.Popen[str]]:
+    """Move the SP out of this process: stop its in-process server, serve its port from ``count`` workers."""
+    from bench.sp_worker import SHARED_KEYS
+
+    config = deployment.sp_server.app.config
+    shared = {key: config[key] for key in SHARED_KEYS if config.get(key) is not None}
+    port = deployment.sp_server.port
+    deployment.sp_server.stop()
+    workers = []
+    for _ in range(count):
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "bench.sp_worker", "--port", str(port)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert worker.stdin is not None and worker.stdout is not None
+        worker.stdin.write(json.dumps(shared) + "\n")
+        worker.stdin.flush()
+        if worker.stdout.readline().strip() != "ready":
+            raise RuntimeError("an SP worker did not start")
+        workers.append(worker)
+    return workers
+
+
+if __name__ == "__main__":
+    sys.exit(main())

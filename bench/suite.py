@@ -1,0 +1,166 @@
+"""Figure 3, suite throughput: protocol-level conformance cases per second over loopback HTTP.
+
+Runs ``pytest suites/conformance`` in a subprocess, serial and with pytest-xdist ``-n 2``, with
+``bench.plugins.timing``. Cases per second = cases / (last case's teardown end - first case's setup start): the
+test window, without interpreter start, imports, collection and server start (reported separately as the
+whole-run wall time). The xdist speedup is the ratio of the two windows' rates.
+
+Reference for the serial rate: bare loopback round trips per second through the same stack (requests ->
+LiveServer -> a Flask no-op view) in this process, measured right before; the ratio says how many bare round
+trips one case costs (a case makes about ten requests plus the work behind them).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.stats import CaseTiming, Figure, Target, cases_per_second, measure_rate, suite_window
+
+SERIAL_TARGET = Target(">=", 50)
+XDIST_TARGET = Target(">=", 1.6)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class SuiteRun:
+    workers: int
+    cases: int
+    window_s: float
+    wall_s: float
+    outcomes: dict[str, int]
+    returncode: int
+
+    @property
+    def rate(self) -> float:
+        return cases_per_second(self.cases, self.window_s)
+
+    @property
+    def whole_run_rate(self) -> float:
+        return cases_per_second(self.cases, self.wall_s)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "workers": self.workers,
+            "cases": self.cases,
+            "window_s": self.window_s,
+            "wall_s": self.wall_s,
+            "cases_per_s": self.rate,
+            "whole_run_cases_per_s": self.whole_run_rate,
+            "outcomes": self.outcomes,
+            "returncode": self.returncode,
+        }
+
+
+def run_suite(
+    paths: list[str], workers: int = 0, extra: list[str] | None = None, env: dict[str, str] | None = None
+) -> SuiteRun:
+    """Run pytest on ``paths`` (``workers`` > 0: pytest-xdist) and time the cases."""
+    with tempfile.TemporaryDirectory(prefix="bench-suite-") as folder:
+        out = Path(folder) / "timing.json"
+        command = [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider", "-p", "bench.plugins.timing"]
+        if workers:
+            command += ["-n", str(workers)]
+        if importlib.util.find_spec("pytest_benchmark") is not None:
+            # pytest-benchmark (if installed) warns under xdist, and the suites turn warnings into errors.
+            command += ["-p", "no:benchmark"]
+        command += extra or []
+        environment = os.environ | (env or {}) | {"BENCH_TIMING_OUT": str(out)}
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, check=False)
+        wall = time.perf_counter() - started
+        if not out.exists():
+            raise RuntimeError(
+                f"pytest wrote no timing (rc={done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+            )
+        data = json.loads(out.read_text())
+    timings = [
+        CaseTiming(c["nodeid"], c["outcome"], c["start"], c["stop"], c.get("worker", "main"), c.get("call_start"))
+        for c in data["cases"]
+    ]
+    cases, window = suite_window(timings)
+    outcomes: dict[str, int] = {}
+    for t in timings:
+        outcomes[t.outcome] = outcomes.get(t.outcome, 0) + 1
+    return SuiteRun(workers, cases, window, wall, outcomes, done.returncode)
+
+
+def bare_round_trips_per_s(seconds: float = 1.5) -> float:
+    """Loopback requests per second through requests -> LiveServer -> a Flask no-op (in this process)."""
+    import requests
+    from flask import Flask
+
+    from saml_harness.live import LiveServer
+
+    app = Flask("bench_bare")
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    with LiveServer(app) as server:
+        session = requests.Session()
+        session.get(server.url)
+        return measure_rate(lambda: session.get(server.url), seconds)
+
+
+def run(*, quick: bool = False, proposals: bool = False) -> list[Figure]:
+    paths = ["suites/conformance"]
+    extra = ["-k", "sp_initiated"] if quick else []
+    env: dict[str, str] = {}
+    if proposals:
+        extra += ["-p", "bench.plugins.proposals"]
+    bare = bare_round_trips_per_s()
+    serial = run_suite(paths, 0, extra, env)
+    parallel = run_suite(paths, 2, extra, env)
+    speedup = parallel.rate / serial.rate if serial.rate else float("nan")
+    whole_speedup = serial.wall_s / parallel.wall_s if parallel.wall_s else float("nan")
+    failed = {k: v for k, v in serial.outcomes.items() if k not in ("passed", "skipped")}
+    suffix = " (with proposals)" if proposals else ""
+    details = {
+        "serial": serial.as_json(),
+        "xdist_2": parallel.as_json(),
+        "bare_round_trips_per_s": bare,
+        "whole_run_speedup": whole_speedup,
+        "measured_on": (
+            "test window: first case to last teardown end; startup (imports, collection, each worker's "
+            "server start in its first case's setup) excluded"
+        ),
+        "selection": " ".join(paths + extra),
+    }
+    note = f"not all passed: {failed}" if failed or serial.returncode not in (0,) else ""
+    key = "suite_proposals" if proposals else "suite"
+    return [
+        Figure(
+            key=key,
+            label=f"Suite: conformance cases per s, serial{suffix}",
+            value=serial.rate,
+            unit="cases/s",
+            reference_label="bare loopback round trips per s (same stack)",
+            reference_value=bare,
+            ratio=serial.rate / bare if bare else None,
+            target=SERIAL_TARGET,
+            target_on="value",
+            note=note or f"{serial.cases} cases in {serial.window_s:.1f} s (whole run {serial.wall_s:.1f} s)",
+            details=details,
+        ),
+        Figure(
+            key=f"{key}_xdist",
+            label=f"Suite: pytest-xdist -n 2 speedup{suffix}",
+            value=parallel.rate,
+            unit="cases/s",
+            reference_label="serial cases per s (same run)",
+            reference_value=serial.rate,
+            ratio=speedup,
+            target=XDIST_TARGET,
+            note=f"whole-run speedup {whole_speedup:.2f} ({serial.wall_s:.1f} s -> {parallel.wall_s:.1f} s)",
+        ),
+    ]
