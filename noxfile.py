@@ -1,4 +1,4 @@
-"""Run the harness: ``nox -s conformance`` (the main job), ``nox -s tests``, ``nox -s lint``."""
+"""Run the harness: ``nox -s conformance`` (the main job), ``tests``, ``security``, ``browser``, ``lint``, ``bench``."""
 
 from __future__ import annotations
 
@@ -18,37 +18,44 @@ def install(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
 
 
-@nox.session(python=PYTHON)
-def conformance(session: nox.Session) -> None:
-    """Run the conformance suites against the bundled JustCall SP; write reports/junit.xml."""
-    install(session)
+def run_pytest(
+    session: nox.Session,
+    *paths: str,
+    name: str,
+    report: bool = True,
+    env: dict[str, str] | None = None,
+    extra: tuple[str, ...] = (),
+) -> None:
+    """Run pytest on ``paths`` writing reports/junit-<name>.xml (and the HTML report unless ``report`` is false)."""
+    junit = f"{REPORTS}/junit.xml" if name == "conformance" else f"{REPORTS}/junit-{name}.xml"
+    reports = [f"--report-dir={REPORTS}", f"--report-name={name}"] if report else []
     session.run(
         "pytest",
-        "suites/conformance",
+        *paths,
         "-p",
         "no:cacheprovider",
-        f"--junitxml={REPORTS}/junit.xml",
+        f"--junitxml={junit}",
         "-o",
-        "junit_suite_name=conformance",
-        f"--report-dir={REPORTS}",
-        "--report-name=conformance",
+        f"junit_suite_name={name}",
+        *reports,
+        *extra,
         *session.posargs,
+        env=env or {},
     )
+
+
+@nox.session(python=PYTHON)
+def conformance(session: nox.Session) -> None:
+    """Run the conformance suites against the bundled JustCall SP (or ``-- --target FILE``); write reports/."""
+    install(session)
+    run_pytest(session, "suites/conformance", name="conformance")
 
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """Run the project's own tests, including the suites against the bundled SP."""
     install(session)
-    session.run(
-        "pytest",
-        "tests",
-        "suites/conformance",
-        "-p",
-        "no:cacheprovider",
-        f"--junitxml={REPORTS}/junit-tests.xml",
-        *session.posargs,
-    )
+    run_pytest(session, "tests", "suites/conformance", name="tests", report=False)
 
 
 @nox.session(python=PYTHON)
@@ -56,37 +63,16 @@ def browser(session: nox.Session) -> None:
     """Run the Playwright suites in Chromium (finds or installs a browser first)."""
     install(session)
     session.run("python", "-m", "saml_harness.browser_setup")
-    session.run(
-        "pytest",
-        "suites/browser",
-        "-p",
-        "no:cacheprovider",
-        f"--junitxml={REPORTS}/junit-browser.xml",
-        f"--report-dir={REPORTS}",
-        "--report-name=browser",
-        "--tracing=retain-on-failure",
-        "--screenshot=only-on-failure",
-        f"--output={REPORTS}/browser",
-        *session.posargs,
-    )
+    browser_artifacts = ("--tracing=retain-on-failure", "--screenshot=only-on-failure", f"--output={REPORTS}/browser")
+    run_pytest(session, "suites/browser", name="browser", extra=browser_artifacts)
 
 
 @nox.session(python=PYTHON)
 def stranger(session: nox.Session) -> None:
     """Run the conformance and security suites against the stranger SP (python3-saml) as an external target."""
     install(session)
-    session.run(
-        "pytest",
-        "suites/conformance",
-        "suites/security",
-        "-p",
-        "no:cacheprovider",
-        "--target=tests/stranger_sp/target.toml",
-        f"--junitxml={REPORTS}/junit-stranger.xml",
-        f"--report-dir={REPORTS}",
-        "--report-name=stranger",
-        *session.posargs,
-    )
+    target = ("--target=tests/stranger_sp/target.toml",)
+    run_pytest(session, "suites/conformance", "suites/security", name="stranger", extra=target)
 
 
 @nox.session(python=PYTHON)
@@ -106,40 +92,19 @@ def security(session: nox.Session) -> None:
     writes reports/junit-security.xml and reports/requirements.json. FUZZ_EXAMPLES sets the fuzz budget.
     """
     install(session)
-    session.run(
-        "pytest",
-        "suites/conformance",
-        "suites/security",
-        "-p",
-        "no:cacheprovider",
-        f"--junitxml={REPORTS}/junit-security.xml",
-        "-o",
-        "junit_suite_name=security",
-        f"--report-dir={REPORTS}",
-        "--report-name=security",
-        *session.posargs,
-        env={"FUZZ_EXAMPLES": os.environ.get("FUZZ_EXAMPLES", "40")},
-    )
+    fuzz_budget = {"FUZZ_EXAMPLES": os.environ.get("FUZZ_EXAMPLES", "40")}
+    run_pytest(session, "suites/conformance", "suites/security", name="security", env=fuzz_budget)
 
 
 @nox.session(python=PYTHON)
 def fuzz(session: nox.Session) -> None:
     """Fuzz the ACS with a bounded budget (FUZZ_EXAMPLES, default 1000); failing cases are saved in reports/fuzz/."""
     install(session)
-    session.run(
-        "pytest",
-        "suites/security/test_fuzz_acs.py",
-        "-p",
-        "no:cacheprovider",
-        f"--junitxml={REPORTS}/junit-fuzz.xml",
-        "-o",
-        "junit_suite_name=fuzz",
-        *session.posargs,
-        env={
-            "FUZZ_EXAMPLES": os.environ.get("FUZZ_EXAMPLES", "1000"),
-            "REQUIREMENTS_JSON": f"{REPORTS}/fuzz/requirements.json",
-        },
-    )
+    env = {
+        "FUZZ_EXAMPLES": os.environ.get("FUZZ_EXAMPLES", "1000"),
+        "REQUIREMENTS_JSON": f"{REPORTS}/fuzz/requirements.json",
+    }
+    run_pytest(session, "suites/security/test_fuzz_acs.py", name="fuzz", report=False, env=env)
 
 
 # -- performance (issue 7): bench/ ------------------------------------------------------------------------------
