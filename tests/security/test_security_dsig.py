@@ -10,7 +10,7 @@ from signxml import SignatureConfiguration, XMLVerifier
 from mock_idp.attacks.resign import HMAC_SECRET
 from mock_idp.faults import FaultPlan, Op
 from saml_harness import dsig_check
-from saml_harness.xmlns import DS, SAML, q
+from saml_harness.xmlns import DS, SAML, SAMLP, q
 
 ASSERTION_LOCATION = f"./{q(SAML, 'Assertion')}/"
 
@@ -36,8 +36,8 @@ def test_control_resignature_verifies_with_signxml(idp: Idp, response_signed: bo
 
 def test_resign_with_the_idp_key_verifies_with_signxml(idp: Idp) -> None:
     xml = idp.issue(FaultPlan(post_sign=(Op("resign", {"key": "idp", "forge": False}),)))
-    verify(xml, idp.certificate_der, "./")
-    verify(xml, idp.certificate_der, ASSERTION_LOCATION)
+    assert verify(xml, idp.certificate_der, "./").tag == q(SAMLP, "Response")
+    assert verify(xml, idp.certificate_der, ASSERTION_LOCATION).tag == q(SAML, "Assertion")
 
 
 def test_self_signed_resignature_verifies_with_the_embedded_certificate_only(idp: Idp) -> None:

@@ -27,7 +27,9 @@ def test_byte_steps(genuine: bytes) -> None:
 
 def test_tree_steps_keep_well_formed_xml(genuine: bytes) -> None:
     steps = [("wrap", 5, "Wrapper", ""), ("comment", 9, 3), ("rename", 2, "Object", "urn:fuzz"), ("swap", 4, 7)]
-    etree.fromstring(fuzz.apply_tree(steps, genuine))
+    mutated = fuzz.apply_tree(steps, genuine)
+    assert mutated != genuine
+    assert etree.fromstring(mutated) is not None  # parses: still well-formed XML
 
 
 @settings(max_examples=60, deadline=None)
