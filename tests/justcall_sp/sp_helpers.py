@@ -98,7 +98,7 @@ def last_activity(jc: JustCall) -> dict[str, Any]:
     return entries[0]
 
 
-def assert_rejected(
+def expect_rejected(
     jc: JustCall, response: TestResponse, reason: str, category: str = "Invalid SAML response", status: int = 403
 ) -> dict[str, Any]:
     """Check the error page (status, category, reference) and the activity row (reason) of a refusal."""

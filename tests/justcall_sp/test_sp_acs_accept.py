@@ -12,8 +12,8 @@ from sp_helpers import (
     SLUG,
     SUPERVISOR,
     FakeIdp,
-    assert_rejected,
     decode_redirect,
+    expect_rejected,
     last_activity,
     post_acs,
 )
@@ -159,7 +159,7 @@ def test_local_relay_state_with_query_is_kept(client: FlaskClient, fake_idp: Fak
 def test_idp_initiated_can_be_disallowed(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     jc.set_allow_idp_initiated(SLUG, False)
     answer = post_acs(client, fake_idp.response())
-    assert_rejected(
+    expect_rejected(
         jc, answer, "unsolicited.not_allowed", "Sign-in from Okta is disabled for your account; use Sign in with SSO"
     )
     assert client.get("/api/me").status_code == 401

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sp_helpers import SLUG, Clock, FakeIdp, assert_rejected, decode_redirect, post_acs
+from sp_helpers import SLUG, Clock, FakeIdp, decode_redirect, expect_rejected, post_acs
 from sqlalchemy import func, select
 
 from justcall_sp.db import get_db
@@ -24,7 +24,7 @@ def test_replayed_response_is_refused(client: FlaskClient, fake_idp: FakeIdp, jc
     xml = fake_idp.response()
     assert post_acs(client, xml).status_code == 303
     other_browser = client.application.test_client()
-    assert_rejected(jc, post_acs(other_browser, xml), "replay.detected")
+    expect_rejected(jc, post_acs(other_browser, xml), "replay.detected")
     assert other_browser.get("/api/me").status_code == 401
 
 
@@ -33,7 +33,7 @@ def test_replayed_sp_initiated_response_is_a_replay(client: FlaskClient, fake_id
     request, _ = decode_redirect(start.headers["Location"])
     xml = fake_idp.response(in_response_to=request.get("ID"))
     assert post_acs(client, xml).status_code == 303
-    assert_rejected(jc, post_acs(client.application.test_client(), xml), "replay.detected")
+    expect_rejected(jc, post_acs(client.application.test_client(), xml), "replay.detected")
 
 
 def test_replay_cache_entry_lives_until_the_confirmation_expires(
@@ -106,7 +106,7 @@ def test_refusal_writes_nothing_but_the_activity_row(
     # Fails at the very end (account rule) after replay entry, request consumption and JIT would have run.
     jc.set_plan(SLUG, "standard")
     answer = post_acs(client, fake_idp.response(in_response_to=request.get("ID")))
-    assert_rejected(jc, answer, "account.plan", "SSO requires the JustCall Business plan")
+    expect_rejected(jc, answer, "account.plan", "SSO requires the JustCall Business plan")
     assert _count(app, User) == users_before
     assert _count(app, ReplayEntry) == 0
     with get_db(app).session() as session:
@@ -118,7 +118,7 @@ def test_refusal_writes_nothing_but_the_activity_row(
 def test_sso_disabled_account(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     jc.enable_sso(SLUG, False)
     answer = post_acs(client, fake_idp.response())
-    assert_rejected(jc, answer, "account.sso_disabled", "SSO is not enabled for your account")
+    expect_rejected(jc, answer, "account.sso_disabled", "SSO is not enabled for your account")
 
 
 def test_unconfigured_account(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
@@ -130,23 +130,23 @@ def test_unconfigured_account(client: FlaskClient, fake_idp: FakeIdp, jc: JustCa
 
 def test_unverified_domain(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     answer = post_acs(client, fake_idp.response("pat@acme-pending.example"))
-    assert_rejected(jc, answer, "account.domain_unverified", "Your email domain is not verified for SSO")
+    expect_rejected(jc, answer, "account.domain_unverified", "Your email domain is not verified for SSO")
     assert jc.get_user("pat@acme-pending.example") is None
 
 
 def test_foreign_domain(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     answer = post_acs(client, fake_idp.response("mallory@globex.example"))
-    assert_rejected(jc, answer, "account.domain_mismatch", "Your email domain does not belong to this account")
+    expect_rejected(jc, answer, "account.domain_mismatch", "Your email domain does not belong to this account")
 
 
 def test_unknown_domain(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     answer = post_acs(client, fake_idp.response("someone@gmail.example"))
-    assert_rejected(jc, answer, "account.domain_mismatch", "Your email domain does not belong to this account")
+    expect_rejected(jc, answer, "account.domain_mismatch", "Your email domain does not belong to this account")
 
 
 def test_existing_user_of_another_account_is_refused(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     jc.add_user("globex", "moved@acme.example", "Mo", "Ved", "Admin")
     answer = post_acs(client, fake_idp.response("moved@acme.example"))
-    assert_rejected(jc, answer, "account.domain_mismatch", "Your email domain does not belong to this account")
+    expect_rejected(jc, answer, "account.domain_mismatch", "Your email domain does not belong to this account")
     user = jc.get_user("moved@acme.example")
     assert user is not None and user.account == "globex"

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from flask.testing import FlaskClient
 from lxml import etree
-from sp_helpers import ACS_URL, ENTITY_ID, NOW, Clock, FakeIdp, assert_rejected, decode_redirect, post_acs
+from sp_helpers import ACS_URL, ENTITY_ID, NOW, Clock, FakeIdp, decode_redirect, expect_rejected, post_acs
 from sp_test_idp import build_unsigned, find, sign, tostring
 
 from justcall_sp.acs.policy import ALLOWED_CLOCK_SKEW
@@ -30,11 +30,11 @@ def _request_id(client: FlaskClient, email: str = "newbie@acme.example") -> str:
 
 def test_assertion_issuer_must_be_the_idp(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     xml = fake_idp.response(assertion_issuer="http://www.okta.com/exkOTHER", response_issuer=None, sign_response=False)
-    assert_rejected(jc, post_acs(client, xml), "issuer.assertion.mismatch")
+    expect_rejected(jc, post_acs(client, xml), "issuer.assertion.mismatch")
 
 
 def test_assertion_issuer_is_required(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
-    assert_rejected(jc, post_acs(client, fake_idp.response(assertion_issuer=None)), "issuer.missing")
+    expect_rejected(jc, post_acs(client, fake_idp.response(assertion_issuer=None)), "issuer.missing")
 
 
 # -- SubjectConfirmation ----------------------------------------------------------------------------------------
@@ -42,7 +42,7 @@ def test_assertion_issuer_is_required(client: FlaskClient, fake_idp: FakeIdp, jc
 
 def test_bearer_method_is_required(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     xml = fake_idp.response(method="urn:oasis:names:tc:SAML:2.0:cm:holder-of-key")
-    assert_rejected(jc, post_acs(client, xml), "subject_confirmation.missing")
+    expect_rejected(jc, post_acs(client, xml), "subject_confirmation.missing")
 
 
 @pytest.mark.parametrize(
@@ -51,17 +51,17 @@ def test_bearer_method_is_required(client: FlaskClient, fake_idp: FakeIdp, jc: J
 def test_recipient_must_be_this_acs(
     client: FlaskClient, fake_idp: FakeIdp, jc: JustCall, recipient: str | None
 ) -> None:
-    assert_rejected(jc, post_acs(client, fake_idp.response(recipient=recipient)), "recipient.mismatch")
+    expect_rejected(jc, post_acs(client, fake_idp.response(recipient=recipient)), "recipient.mismatch")
 
 
 def test_subject_confirmation_not_on_or_after_is_required(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     xml = fake_idp.response(scd_not_on_or_after=None)
-    assert_rejected(jc, post_acs(client, xml), "subject_confirmation.invalid")
+    expect_rejected(jc, post_acs(client, xml), "subject_confirmation.invalid")
 
 
 def test_expired_subject_confirmation_is_refused(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     xml = fake_idp.response(scd_not_on_or_after=NOW - SKEW, not_on_or_after=NOW + timedelta(minutes=5))
-    assert_rejected(jc, post_acs(client, xml), "subject_confirmation.expired")
+    expect_rejected(jc, post_acs(client, xml), "subject_confirmation.expired")
 
 
 def test_subject_confirmation_within_skew_is_accepted(client: FlaskClient, fake_idp: FakeIdp) -> None:
@@ -71,7 +71,7 @@ def test_subject_confirmation_within_skew_is_accepted(client: FlaskClient, fake_
 
 def test_subject_confirmation_not_before_is_refused(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     xml = fake_idp.response(scd_not_before=NOW - timedelta(minutes=1))
-    assert_rejected(jc, post_acs(client, xml), "subject_confirmation.invalid")
+    expect_rejected(jc, post_acs(client, xml), "subject_confirmation.invalid")
 
 
 def test_one_valid_bearer_confirmation_is_enough(client: FlaskClient, fake_idp: FakeIdp) -> None:
@@ -90,7 +90,7 @@ def test_one_valid_bearer_confirmation_is_enough(client: FlaskClient, fake_idp: 
 
 def test_unknown_in_response_to_is_refused(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     xml = fake_idp.response(in_response_to="_never_sent")
-    assert_rejected(jc, post_acs(client, xml), "in_response_to.unknown")
+    expect_rejected(jc, post_acs(client, xml), "in_response_to.unknown")
 
 
 def test_in_response_to_must_agree_between_response_and_assertion(
@@ -98,7 +98,7 @@ def test_in_response_to_must_agree_between_response_and_assertion(
 ) -> None:
     request_id = _request_id(client)
     xml = fake_idp.response(in_response_to=request_id, response_in_response_to="_another")
-    assert_rejected(jc, post_acs(client, xml), "in_response_to.mismatch")
+    expect_rejected(jc, post_acs(client, xml), "in_response_to.mismatch")
 
 
 def test_in_response_to_only_on_the_response_is_a_mismatch(
@@ -106,14 +106,14 @@ def test_in_response_to_only_on_the_response_is_a_mismatch(
 ) -> None:
     request_id = _request_id(client)
     xml = fake_idp.response(in_response_to=None, response_in_response_to=request_id)
-    assert_rejected(jc, post_acs(client, xml), "in_response_to.mismatch")
+    expect_rejected(jc, post_acs(client, xml), "in_response_to.mismatch")
 
 
 def test_expired_request_is_refused(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall, clock: Clock) -> None:
     request_id = _request_id(client)
     clock.advance(timedelta(minutes=11))
     xml = fake_idp.response(in_response_to=request_id)
-    entry = assert_rejected(jc, post_acs(client, xml), "in_response_to.unknown")
+    entry = expect_rejected(jc, post_acs(client, xml), "in_response_to.unknown")
     assert "expired" in entry["detail"]
 
 
@@ -126,14 +126,14 @@ def test_request_of_another_account_is_refused(client: FlaskClient, fake_idp: Fa
         certificate=fake_idp.keys.cert_pem,
     )
     other = _request_id(client, "gina@globex.example")
-    assert_rejected(jc, post_acs(client, fake_idp.response(in_response_to=other)), "in_response_to.unknown")
+    expect_rejected(jc, post_acs(client, fake_idp.response(in_response_to=other)), "in_response_to.unknown")
 
 
 def test_request_can_be_answered_only_once(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     request_id = _request_id(client)
     assert post_acs(client, fake_idp.response(in_response_to=request_id)).status_code == 303
     second = fake_idp.response(in_response_to=request_id)  # a fresh assertion ID
-    entry = assert_rejected(jc, post_acs(client, second), "in_response_to.unknown")
+    entry = expect_rejected(jc, post_acs(client, second), "in_response_to.unknown")
     assert "already answered" in entry["detail"]
 
 
@@ -142,7 +142,7 @@ def test_request_can_be_answered_only_once(client: FlaskClient, fake_idp: FakeId
 
 def test_conditions_not_yet_valid(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     xml = fake_idp.response(not_before=NOW + SKEW + timedelta(seconds=1))
-    assert_rejected(jc, post_acs(client, xml), "conditions.not_yet_valid")
+    expect_rejected(jc, post_acs(client, xml), "conditions.not_yet_valid")
 
 
 def test_conditions_not_before_within_skew_is_accepted(client: FlaskClient, fake_idp: FakeIdp) -> None:
@@ -151,25 +151,25 @@ def test_conditions_not_before_within_skew_is_accepted(client: FlaskClient, fake
 
 def test_conditions_expired(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     xml = fake_idp.response(not_on_or_after=NOW - SKEW, not_before=NOW - timedelta(minutes=10))
-    assert_rejected(jc, post_acs(client, xml), "conditions.expired")
+    expect_rejected(jc, post_acs(client, xml), "conditions.expired")
 
 
 def test_conditions_expire_on_the_clock(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall, clock: Clock) -> None:
     xml = fake_idp.response()
     clock.advance(timedelta(minutes=5) + SKEW)
-    assert_rejected(jc, post_acs(client, xml), "subject_confirmation.expired")
+    expect_rejected(jc, post_acs(client, xml), "subject_confirmation.expired")
 
 
 def test_inverted_conditions_window_is_refused(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     xml = fake_idp.response(not_before=NOW + timedelta(minutes=1), not_on_or_after=NOW - timedelta(minutes=1))
-    assert_rejected(jc, post_acs(client, xml), "conditions.invalid")
+    expect_rejected(jc, post_acs(client, xml), "conditions.invalid")
 
 
 def test_unknown_condition_is_refused(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     spec = fake_idp.spec()
     root = build_unsigned(spec)
     etree.SubElement(find(root, "saml2:Assertion/saml2:Conditions"), q(SAML, "Condition"))
-    assert_rejected(jc, post_acs(client, tostring(sign(root, spec))), "conditions.invalid")
+    expect_rejected(jc, post_acs(client, tostring(sign(root, spec))), "conditions.invalid")
 
 
 @pytest.mark.parametrize(
@@ -178,11 +178,11 @@ def test_unknown_condition_is_refused(client: FlaskClient, fake_idp: FakeIdp, jc
 def test_audience_must_be_this_entity_id(
     client: FlaskClient, fake_idp: FakeIdp, jc: JustCall, audience: str | None
 ) -> None:
-    assert_rejected(jc, post_acs(client, fake_idp.response(audience=audience)), "audience.mismatch")
+    expect_rejected(jc, post_acs(client, fake_idp.response(audience=audience)), "audience.mismatch")
 
 
 def test_missing_conditions_means_no_audience(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
-    assert_rejected(jc, post_acs(client, fake_idp.response(conditions=False)), "audience.mismatch")
+    expect_rejected(jc, post_acs(client, fake_idp.response(conditions=False)), "audience.mismatch")
 
 
 def test_every_audience_restriction_must_include_us(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
@@ -190,11 +190,11 @@ def test_every_audience_restriction_must_include_us(client: FlaskClient, fake_id
     root = build_unsigned(spec)
     restriction = etree.SubElement(find(root, "saml2:Assertion/saml2:Conditions"), q(SAML, "AudienceRestriction"))
     etree.SubElement(restriction, q(SAML, "Audience")).text = "urn:someone-else"
-    assert_rejected(jc, post_acs(client, tostring(sign(root, spec))), "audience.mismatch")
+    expect_rejected(jc, post_acs(client, tostring(sign(root, spec))), "audience.mismatch")
 
 
 def test_authn_statement_is_required(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
-    assert_rejected(jc, post_acs(client, fake_idp.response(authn_statement=False)), "authn_statement.missing")
+    expect_rejected(jc, post_acs(client, fake_idp.response(authn_statement=False)), "authn_statement.missing")
 
 
 # -- Attributes, NameID, identity policy ------------------------------------------------------------------------
@@ -203,7 +203,7 @@ def test_authn_statement_is_required(client: FlaskClient, fake_idp: FakeIdp, jc:
 def test_missing_attributes_are_named_to_the_user(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     xml = fake_idp.response(attributes=(("email", ("newbie@acme.example",)), ("first_name", ("Nia",))))
     answer = post_acs(client, xml)
-    assert_rejected(jc, answer, "attributes.missing", "Attributes missing")
+    expect_rejected(jc, answer, "attributes.missing", "Attributes missing")
     from sp_helpers import page_text
 
     assert page_text(answer, "sso-error-detail") == "Attributes missing: firstName, lastName"
@@ -211,20 +211,20 @@ def test_missing_attributes_are_named_to_the_user(client: FlaskClient, fake_idp:
 
 def test_attribute_names_are_case_sensitive(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     attributes = (("Email", ("newbie@acme.example",)), ("firstName", ("Nia",)), ("lastName", ("N",)))
-    assert_rejected(
+    expect_rejected(
         jc, post_acs(client, fake_idp.response(attributes=attributes)), "attributes.missing", "Attributes missing"
     )
 
 
 def test_empty_attribute_value_counts_as_missing(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     xml = fake_idp.response(last_name="  ")
-    entry = assert_rejected(jc, post_acs(client, xml), "attributes.missing", "Attributes missing")
+    entry = expect_rejected(jc, post_acs(client, xml), "attributes.missing", "Attributes missing")
     assert "lastName" in entry["detail"]
 
 
 def test_no_attribute_statement_at_all(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     answer = post_acs(client, fake_idp.response(attributes=()))
-    assert_rejected(jc, answer, "attributes.missing", "Attributes missing")
+    expect_rejected(jc, answer, "attributes.missing", "Attributes missing")
 
 
 def test_two_different_emails_are_refused(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
@@ -234,21 +234,21 @@ def test_two_different_emails_are_refused(client: FlaskClient, fake_idp: FakeIdp
         ("lastName", ("N",)),
     )
     xml = fake_idp.response(attributes=attributes, name_id_format=NAMEID_UNSPECIFIED, name_id="nia")
-    assert_rejected(jc, post_acs(client, xml), "subject.malformed")
+    expect_rejected(jc, post_acs(client, xml), "subject.malformed")
 
 
 def test_email_attribute_must_be_an_address(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     xml = fake_idp.response("not-an-email", name_id_format=NAMEID_UNSPECIFIED)
-    assert_rejected(jc, post_acs(client, xml), "subject.malformed")
+    expect_rejected(jc, post_acs(client, xml), "subject.malformed")
 
 
 def test_name_id_is_required(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
-    assert_rejected(jc, post_acs(client, fake_idp.response(name_id="")), "subject.nameid_missing")
+    expect_rejected(jc, post_acs(client, fake_idp.response(name_id="")), "subject.nameid_missing")
 
 
 def test_email_name_id_must_match_the_email_attribute(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     xml = fake_idp.response("newbie@acme.example", name_id="admin@acme.example")
-    assert_rejected(jc, post_acs(client, xml), "subject.email_mismatch")
+    expect_rejected(jc, post_acs(client, xml), "subject.email_mismatch")
     assert jc.get_user("newbie@acme.example") is None
 
 
@@ -278,14 +278,14 @@ def _with_comment(fake_idp: FakeIdp, path: str, before: str, after: str) -> byte
 
 def test_comment_inside_name_id_is_refused(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     xml = _with_comment(fake_idp, "saml2:Assertion/saml2:Subject/saml2:NameID", "newbie@acme.exa", "mple")
-    assert_rejected(jc, post_acs(client, xml), "subject.malformed")
+    expect_rejected(jc, post_acs(client, xml), "subject.malformed")
     assert client.get("/api/me").status_code == 401
 
 
 def test_comment_inside_email_attribute_is_refused(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     path = "saml2:Assertion/saml2:AttributeStatement/saml2:Attribute[@Name='email']/saml2:AttributeValue"
     xml = _with_comment(fake_idp, path, "newbie@acme", ".example")
-    assert_rejected(jc, post_acs(client, xml), "subject.malformed")
+    expect_rejected(jc, post_acs(client, xml), "subject.malformed")
 
 
 def test_child_element_inside_name_id_is_refused(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
@@ -293,4 +293,4 @@ def test_child_element_inside_name_id_is_refused(client: FlaskClient, fake_idp: 
     root = build_unsigned(spec)
     name_id = find(root, "saml2:Assertion/saml2:Subject/saml2:NameID")
     etree.SubElement(name_id, q(SAML, "NameID")).text = "nested@acme.example"
-    assert_rejected(jc, post_acs(client, tostring(sign(root, spec))), "subject.malformed")
+    expect_rejected(jc, post_acs(client, tostring(sign(root, spec))), "subject.malformed")

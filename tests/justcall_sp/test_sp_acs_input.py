@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sp_helpers import SLUG, FakeIdp, assert_rejected, post_acs
+from sp_helpers import SLUG, FakeIdp, expect_rejected, post_acs
 
 from justcall_sp.service import JustCall
 
@@ -58,7 +58,7 @@ def _assert_nothing_but_the_log(jc: JustCall, users_before: int) -> None:
 def test_malformed_input_is_refused_with_400(client: FlaskClient, jc: JustCall, posted: str, reason: str) -> None:
     before = len(jc.users(SLUG))
     answer = post_acs(client, posted)
-    assert_rejected(jc, answer, reason, status=400)
+    expect_rejected(jc, answer, reason, status=400)
     _assert_nothing_but_the_log(jc, before)
 
 
@@ -70,31 +70,31 @@ def test_base64_with_line_breaks_is_accepted(client: FlaskClient, fake_idp: Fake
 
 def test_missing_saml_response(client: FlaskClient, jc: JustCall) -> None:
     answer = client.post(ACS, data={"RelayState": "/"})
-    assert_rejected(jc, answer, "input.missing", status=400)
+    expect_rejected(jc, answer, "input.missing", status=400)
 
 
 def test_wrong_content_type_is_a_missing_response(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     answer = client.post(ACS, json={"SAMLResponse": _b64(fake_idp.response())})
-    assert_rejected(jc, answer, "input.missing", status=400)
+    expect_rejected(jc, answer, "input.missing", status=400)
     assert client.get("/api/me").status_code == 401
 
 
 def test_two_saml_responses_are_ambiguous(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     good = _b64(fake_idp.response())
     answer = client.post(ACS, data={"SAMLResponse": [good, good]})
-    assert_rejected(jc, answer, "input.ambiguous", status=400)
+    expect_rejected(jc, answer, "input.ambiguous", status=400)
 
 
 def test_response_in_the_query_string_is_refused(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     good = _b64(fake_idp.response())
     answer = client.post(ACS, query_string={"SAMLResponse": good}, data={"SAMLResponse": good})
-    assert_rejected(jc, answer, "input.ambiguous", status=400)
+    expect_rejected(jc, answer, "input.ambiguous", status=400)
 
 
 def test_oversized_response_is_refused_before_decoding(client: FlaskClient, jc: JustCall) -> None:
     limit = client.application.config["MAX_RESPONSE_BYTES"]
     answer = post_acs(client, "A" * (limit + 4))
-    entry = assert_rejected(jc, answer, "input.too_large", status=400)
+    entry = expect_rejected(jc, answer, "input.too_large", status=400)
     assert str(limit) in entry["detail"]
 
 

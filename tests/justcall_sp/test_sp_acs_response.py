@@ -7,7 +7,7 @@ import copy
 import pytest
 from flask.testing import FlaskClient
 from lxml import etree
-from sp_helpers import ACS_URL, SLUG, FakeIdp, assert_rejected, post_acs
+from sp_helpers import ACS_URL, SLUG, FakeIdp, expect_rejected, post_acs
 from sp_test_idp import build_unsigned, find, parse, sign, tostring
 
 from justcall_sp.service import JustCall
@@ -16,7 +16,7 @@ from saml_harness.xmlns import SAML, STATUS_RESPONDER, q
 
 def test_root_must_be_a_samlp_response(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     assertion = find(parse(fake_idp.response()), "saml2:Assertion")
-    entry = assert_rejected(jc, post_acs(client, etree.tostring(assertion)), "response.invalid")
+    entry = expect_rejected(jc, post_acs(client, etree.tostring(assertion)), "response.invalid")
     assert "not samlp:Response" in entry["detail"]
 
 
@@ -30,27 +30,27 @@ def test_response_version_and_id_are_required(
         root.set("Version", "1.0")
     else:
         del root.attrib["ID"]
-    assert_rejected(jc, post_acs(client, tostring(root)), "response.invalid")
+    expect_rejected(jc, post_acs(client, tostring(root)), "response.invalid")
 
 
 def test_duplicate_ids_are_refused(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     spec = fake_idp.spec(sign_response=False)
     root = sign(build_unsigned(spec), spec)
     root.set("ID", spec.assertion_id)
-    assert_rejected(jc, post_acs(client, tostring(root)), "response.duplicate_id")
+    expect_rejected(jc, post_acs(client, tostring(root)), "response.duplicate_id")
 
 
 def test_non_success_status_is_refused_even_with_a_signed_assertion(
     client: FlaskClient, fake_idp: FakeIdp, jc: JustCall
 ) -> None:
     xml = fake_idp.response(status=STATUS_RESPONDER, status_message="User is not assigned")
-    entry = assert_rejected(jc, post_acs(client, xml), "status.not_success")
+    entry = expect_rejected(jc, post_acs(client, xml), "status.not_success")
     assert STATUS_RESPONDER in entry["detail"] and "User is not assigned" in entry["detail"]
     assert jc.get_user("newbie@acme.example") is None
 
 
 def test_destination_is_required(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
-    assert_rejected(jc, post_acs(client, fake_idp.response(destination=None)), "destination.missing")
+    expect_rejected(jc, post_acs(client, fake_idp.response(destination=None)), "destination.missing")
 
 
 @pytest.mark.parametrize(
@@ -62,17 +62,17 @@ def test_destination_must_be_this_acs_exactly(
     client: FlaskClient, fake_idp: FakeIdp, jc: JustCall, destination: str
 ) -> None:
     expected = "destination.missing" if destination == "" else "destination.mismatch"
-    assert_rejected(jc, post_acs(client, fake_idp.response(destination=destination)), expected)
+    expect_rejected(jc, post_acs(client, fake_idp.response(destination=destination)), expected)
 
 
 def test_response_issuer_must_match_when_present(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     xml = fake_idp.response(response_issuer="http://www.okta.com/exkOTHER")
-    assert_rejected(jc, post_acs(client, xml), "issuer.response.mismatch")
+    expect_rejected(jc, post_acs(client, xml), "issuer.response.mismatch")
 
 
 def test_signed_response_needs_an_issuer(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     xml = fake_idp.response(response_issuer=None, sign_response=True)
-    assert_rejected(jc, post_acs(client, xml), "issuer.missing")
+    expect_rejected(jc, post_acs(client, xml), "issuer.missing")
 
 
 def test_unsigned_response_may_omit_its_issuer(client: FlaskClient, fake_idp: FakeIdp) -> None:
@@ -90,14 +90,14 @@ def _two_assertions(fake_idp: FakeIdp) -> etree._Element:
 
 
 def test_two_assertions_are_refused(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
-    assert_rejected(jc, post_acs(client, tostring(_two_assertions(fake_idp))), "assertion.count")
+    expect_rejected(jc, post_acs(client, tostring(_two_assertions(fake_idp))), "assertion.count")
 
 
 def test_no_assertion_is_refused(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     spec = fake_idp.spec(sign_assertion=False, sign_response=False)
     root = build_unsigned(spec)
     root.remove(find(root, "saml2:Assertion"))
-    assert_rejected(jc, post_acs(client, tostring(root)), "assertion.count")
+    expect_rejected(jc, post_acs(client, tostring(root)), "assertion.count")
 
 
 def test_encrypted_assertion_is_refused(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
@@ -105,7 +105,7 @@ def test_encrypted_assertion_is_refused(client: FlaskClient, fake_idp: FakeIdp, 
     root = build_unsigned(spec)
     root.remove(find(root, "saml2:Assertion"))
     etree.SubElement(root, q(SAML, "EncryptedAssertion"))
-    assert_rejected(jc, post_acs(client, tostring(sign(root, spec))), "assertion.count")
+    expect_rejected(jc, post_acs(client, tostring(sign(root, spec))), "assertion.count")
 
 
 def test_assertion_nested_in_an_unknown_element_is_refused(
@@ -116,5 +116,5 @@ def test_assertion_nested_in_an_unknown_element_is_refused(
     assertion = find(root, "saml2:Assertion")
     wrapper = etree.SubElement(root, "Wrapper")
     wrapper.append(assertion)
-    assert_rejected(jc, post_acs(client, tostring(root)), "assertion.count")
+    expect_rejected(jc, post_acs(client, tostring(root)), "assertion.count")
     assert jc.activity(SLUG)[0]["assertion_id"] is None

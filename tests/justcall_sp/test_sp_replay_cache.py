@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sp_helpers import API_TOKEN, PUBLIC_URL, Clock, FakeIdp, assert_rejected, post_acs
+from sp_helpers import API_TOKEN, PUBLIC_URL, Clock, FakeIdp, expect_rejected, post_acs
 
 from justcall_sp import create_app
 from justcall_sp.acs.policy import ALLOWED_CLOCK_SKEW
@@ -40,7 +40,7 @@ def test_replay_is_refused_after_a_restart(app: Flask, accounts: JustCall, fake_
     xml = fake_idp.response()
     assert post_acs(app.test_client(), xml).status_code == 303
     answer = post_acs(restarted.test_client(), xml)
-    assert_rejected(restarted.extensions["justcall"], answer, "replay.detected")
+    expect_rejected(restarted.extensions["justcall"], answer, "replay.detected")
 
 
 def test_entry_is_kept_until_the_confirmation_expires_then_purged(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask.testing import FlaskClient
-from sp_helpers import Clock, FakeIdp, assert_rejected, post_acs
+from sp_helpers import Clock, FakeIdp, expect_rejected, post_acs
 from sp_test_idp import build_unsigned, find, saml_time, sign, tostring
 
 from justcall_sp.acs.policy import ALLOWED_CLOCK_SKEW
@@ -48,7 +48,7 @@ def test_session_not_on_or_after_already_passed_is_refused(
     client: FlaskClient, fake_idp: FakeIdp, clock: Clock, jc: JustCall
 ) -> None:
     xml = response_with_session_end(fake_idp, at(clock.now - ALLOWED_CLOCK_SKEW - timedelta(seconds=1)))
-    assert_rejected(jc, post_acs(client, xml), "authn_statement.session_expired")
+    expect_rejected(jc, post_acs(client, xml), "authn_statement.session_expired")
     assert client.get("/api/me").status_code == 401
     assert jc.get_user("newbie@acme.example") is None
 
@@ -61,7 +61,7 @@ def test_session_not_on_or_after_within_the_skew_is_accepted(
 
 
 def test_malformed_session_not_on_or_after_is_refused(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
-    assert_rejected(jc, post_acs(client, response_with_session_end(fake_idp, "tomorrow")), "authn_statement.invalid")
+    expect_rejected(jc, post_acs(client, response_with_session_end(fake_idp, "tomorrow")), "authn_statement.invalid")
 
 
 def test_tampered_session_cookie_end_counts_as_ended(client: FlaskClient, fake_idp: FakeIdp, clock: Clock) -> None:
