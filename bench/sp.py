@@ -161,23 +161,20 @@ class _MemoryLookups:
 
 
 def justcall_core(setup: SpSetup) -> Callable[[str, str], bool]:
-    from sqlalchemy import select
-
+    from justcall_sp import acs_store
     from justcall_sp.acs.account_rules import check_account_rules
     from justcall_sp.acs.pipeline import Expectations, Findings, decode_input, validate_response
     from justcall_sp.certificates import load_certificate
-    from justcall_sp.models import Account
-    from justcall_sp.sso_login import DbLookups, account_facts
     from justcall_sp.timeutil import utc_now
 
     db = setup.justcall.db
-    with db.session() as session:
-        account = session.scalar(select(Account).where(Account.slug == SLUG))
-        assert account is not None and account.sso is not None
-        facts = account_facts(account)
+    with db.transaction() as conn:
+        account = acs_store.load_account(conn, SLUG)
+        assert account is not None and account.sso is not None and account.sso.certificate is not None
+        facts = account.facts
         certificate = load_certificate(account.sso.certificate)
         issuer = str(account.sso.idp_issuer)
-        lookups = DbLookups(session, utc_now())
+        lookups = acs_store.ConnectionLookups(conn, utc_now())
         memory = _MemoryLookups({rid: lookups.pending_request(rid) for _, rid in setup.issued})
 
     def call(b64: str, _request_id: str) -> bool:

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
-from justcall_sp.models import SsoActivity
+from justcall_sp.models import Base, SsoActivity
 
 FLOWS = ("sp_initiated", "idp_initiated", "test")
 OUTCOMES = ("success", "failure")
@@ -39,24 +39,28 @@ class ActivityEntry:
     in_response_to: str | None = None
 
 
-def record(session: Session, entry: ActivityEntry) -> str:
-    """Add ``entry`` to ``session`` (the caller's transaction) and return its reference."""
+_INSERT = insert(Base.metadata.tables[SsoActivity.__tablename__])
+
+
+def record(executor: Session | Connection, entry: ActivityEntry) -> str:
+    """Insert ``entry`` in the caller's transaction (ORM session or Core connection); return its reference."""
     reference = new_reference()
-    session.add(
-        SsoActivity(
-            reference=reference,
-            at=entry.at,
-            account_slug=entry.account_slug,
-            flow=entry.flow,
-            outcome=entry.outcome,
-            category=entry.category,
-            reason=entry.reason,
-            detail=_clip(entry.detail, 4000),
-            email=_clip(entry.email, 320),
-            response_id=_clip(entry.response_id, 256),
-            assertion_id=_clip(entry.assertion_id, 256),
-            in_response_to=_clip(entry.in_response_to, 256),
-        )
+    executor.execute(
+        _INSERT,
+        {
+            "reference": reference,
+            "at": entry.at,
+            "account_slug": entry.account_slug,
+            "flow": entry.flow,
+            "outcome": entry.outcome,
+            "category": entry.category,
+            "reason": entry.reason,
+            "detail": _clip(entry.detail, 4000),
+            "email": _clip(entry.email, 320),
+            "response_id": _clip(entry.response_id, 256),
+            "assertion_id": _clip(entry.assertion_id, 256),
+            "in_response_to": _clip(entry.in_response_to, 256),
+        },
     )
     return reference
 

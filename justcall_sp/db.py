@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -117,6 +117,16 @@ class Database:
         # threads slept while the writer waited for the GIL (issue 7 load profile: a third of all samples).
         with self._write_lock, self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """Yield a Core connection inside one write transaction (for hot paths that need no ORM); as ``session``."""
+        if self._write_lock is None:
+            with self.engine.begin() as connection:
+                yield connection
+            return
+        with self._write_lock, self.engine.begin() as connection:
+            yield connection
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:

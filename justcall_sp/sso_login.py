@@ -10,20 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography import x509
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
-from justcall_sp import activity_log
-from justcall_sp.acs.account_rules import AccountFacts, check_account_rules
-from justcall_sp.acs.identity import Identity
+from justcall_sp import acs_store, activity_log
+from justcall_sp.acs.account_rules import check_account_rules
 from justcall_sp.acs.pipeline import Expectations, Findings, ValidatedLogin, decode_input, validate_response
 from justcall_sp.acs.policy import ALLOWED_CLOCK_SKEW
 from justcall_sp.acs.reasons import Reject
-from justcall_sp.acs.subject import PendingRequest
+from justcall_sp.acs_store import AccountRecord, ConnectionLookups, UserRecord
 from justcall_sp.certificates import NotACertificate, load_certificate
 from justcall_sp.db import Database
-from justcall_sp.models import Account, AuthnRequestRecord, ReplayEntry, User
 from justcall_sp.urls import relay_state_target
 
 SETTINGS_PATH = "/settings/security/sso"
@@ -60,65 +56,29 @@ class AcsResult:
     """End of the SP session the IdP asked for (SessionNotOnOrAfter plus skew), if any."""
 
 
-class DbLookups:
-    """``acs.subject.Lookups`` over the caller's session."""
-
-    def __init__(self, session: Session, now: datetime) -> None:
-        self.session = session
-        self.now = now
-
-    def pending_request(self, request_id: str) -> PendingRequest | None:
-        row = self.session.get(AuthnRequestRecord, request_id)
-        if row is None:
-            return None
-        account = self.session.get(Account, row.account_id)
-        return PendingRequest(
-            request_id=row.id,
-            account_slug=account.slug if account else "",
-            purpose=row.purpose,
-            expires_at=row.expires_at,
-            consumed=row.consumed,
-            relay_state=row.relay_state,
-        )
-
-    def assertion_seen(self, assertion_id: str) -> bool:
-        row = self.session.get(ReplayEntry, assertion_id)
-        return row is not None and row.expires_at > self.now
-
-
-def account_facts(account: Account) -> AccountFacts:
-    return AccountFacts(
-        slug=account.slug,
-        sso_enabled=bool(account.sso and account.sso.enabled),
-        plan_has_sso=account.sso_plan,
-        verified_domains=frozenset(d.domain for d in account.domains if d.verified),
-        unverified_domains=frozenset(d.domain for d in account.domains if not d.verified),
-    )
-
-
 def consume(db: Database, req: AcsRequest) -> AcsResult | None:
     """Process one ACS POST; return None when the account does not exist (the view answers 404)."""
-    with db.session() as session:
-        account = session.scalar(select(Account).where(Account.slug == req.slug))
+    with db.transaction() as conn:
+        account = acs_store.load_account(conn, req.slug)
         if account is None:
             return None
-        session.execute(delete(ReplayEntry).where(ReplayEntry.expires_at <= req.now))
-        lookups = DbLookups(session, req.now)
+        acs_store.purge_expired_assertions(conn, req.now)
+        lookups = ConnectionLookups(conn, req.now)
         findings = Findings()
         summary = ""
         user_id: int | None = None
         expires_at: datetime | None = None
         try:
-            with session.begin_nested():
+            with conn.begin_nested():
                 login = _validate(account, req, lookups, findings)
-                user_id, summary = _apply(session, account, login, req.now)
+                user_id, summary = _apply(conn, account, login)
                 expires_at = _session_end(login)
             reject = None
         except Reject as refused:
             reject = refused
         flow = _classify(findings.in_response_to, req.slug, lookups)
         reference = activity_log.record(
-            session,
+            conn,
             activity_log.ActivityEntry(
                 at=req.now,
                 account_slug=req.slug,
@@ -153,7 +113,9 @@ def _session_end(login: ValidatedLogin) -> datetime | None:
     return None if ends is None else ends + ALLOWED_CLOCK_SKEW
 
 
-def _validate(account: Account, req: AcsRequest, lookups: DbLookups, findings: Findings) -> ValidatedLogin:
+def _validate(
+    account: AccountRecord, req: AcsRequest, lookups: ConnectionLookups, findings: Findings
+) -> ValidatedLogin:
     xml, root = decode_input(req.posted, req.max_response_bytes, req.in_query)
     config = account.sso
     if config is None or not config.configured or config.certificate is None or config.idp_issuer is None:
@@ -169,7 +131,7 @@ def _validate(account: Account, req: AcsRequest, lookups: DbLookups, findings: F
         now=req.now,
     )
     login = validate_response(xml, root, expect, lookups, findings)
-    check_account_rules(account_facts(account), login.identity.email)
+    check_account_rules(account.facts, login.identity.email)
     return login
 
 
@@ -180,88 +142,62 @@ def _pinned_certificate(der: bytes) -> x509.Certificate:
         raise Reject("account.sso_disabled", "the stored IdP certificate cannot be read") from exc
 
 
-def _apply(session: Session, account: Account, login: ValidatedLogin, now: datetime) -> tuple[int | None, str]:
+def _apply(conn: Connection, account: AccountRecord, login: ValidatedLogin) -> tuple[int | None, str]:
     """Record the assertion, consume the request and sign in (JIT); for Test Connection only describe who."""
-    _remember_assertion(session, login)
+    _remember_assertion(conn, login)
     if login.request is not None:
-        _consume_request(session, login.request)
+        _consume_request(conn, login.request.request_id)
     config = account.sso
     assert config is not None
     if login.request is not None and login.request.purpose == "test":
-        existing = _find_user(session, login.identity.email)
+        existing = acs_store.find_user(conn, login.identity.email)
         if existing is not None:
             _require_same_account(existing, account)
             return None, f"Test Connection: would sign in {existing.email} as {existing.role} (existing user)"
         return None, f"Test Connection: would sign in {login.identity.email} as {config.default_role} (new user)"
-    user, created = _find_or_create_user(session, account, login.identity, config.default_role)
+    user, created = _find_or_create_user(conn, account, login, config.default_role)
     how = "new user, Default Role" if created else "existing user"
     return user.id, f"signed in {user.email} as {user.role} ({how})"
 
 
 # Profiles 4.1.4.5 (no replay): the primary key makes a concurrent duplicate fail here, inside the same
 # transaction as the login, so exactly one of two identical POSTs succeeds.
-def _remember_assertion(session: Session, login: ValidatedLogin) -> None:
-    try:
-        with session.begin_nested():
-            session.add(ReplayEntry(assertion_id=login.assertion_id, expires_at=login.replay_expires_at))
-            session.flush()
-    except IntegrityError as exc:
-        raise Reject("replay.detected", f"assertion {login.assertion_id!r} was already used") from exc
+def _remember_assertion(conn: Connection, login: ValidatedLogin) -> None:
+    if not acs_store.remember_assertion(conn, login.assertion_id, login.replay_expires_at):
+        raise Reject("replay.detected", f"assertion {login.assertion_id!r} was already used")
 
 
-def _consume_request(session: Session, request: PendingRequest) -> None:
-    result = session.execute(
-        update(AuthnRequestRecord)
-        .where(AuthnRequestRecord.id == request.request_id, AuthnRequestRecord.consumed.is_(False))
-        .values(consumed=True)
-    )
-    if getattr(result, "rowcount", 1) != 1:
-        raise Reject("in_response_to.unknown", f"request {request.request_id!r} was already answered")
+def _consume_request(conn: Connection, request_id: str) -> None:
+    if not acs_store.consume_request(conn, request_id):
+        raise Reject("in_response_to.unknown", f"request {request_id!r} was already answered")
 
 
-def _find_user(session: Session, email: str) -> User | None:
-    return session.scalar(select(User).where(User.email_key == email.lower()))
-
-
-def _require_same_account(user: User, account: Account) -> None:
+def _require_same_account(user: UserRecord, account: AccountRecord) -> None:
     if user.account_id != account.id:
         raise Reject("account.domain_mismatch", f"user {user.email!r} belongs to another JustCall account")
 
 
-def _find_or_create_user(session: Session, account: Account, who: Identity, default_role: str) -> tuple[User, bool]:
+def _find_or_create_user(
+    conn: Connection, account: AccountRecord, login: ValidatedLogin, default_role: str
+) -> tuple[UserRecord, bool]:
     """Return the user with this email (role kept) or create one with the Default Role (JIT provisioning).
 
     Two first logins at once: the unique ``email_key`` lets one insert win; the loser re-reads that row.
     """
-    existing = _find_user(session, who.email)
-    if existing is not None:
-        _require_same_account(existing, account)
-        return existing, False
-    user = User(
-        account_id=account.id,
-        email=who.email,
-        email_key=who.email.lower(),
-        first_name=who.first_name,
-        last_name=who.last_name,
-        role=default_role,
-        password_hash=None,
-        is_owner=False,
-        created_via_sso=True,
-    )
-    try:
-        with session.begin_nested():
-            session.add(user)
-            session.flush()
-    except IntegrityError:
-        winner = _find_user(session, who.email)
-        if winner is None:
-            raise
-        _require_same_account(winner, account)
-        return winner, False
-    return user, True
+    who = login.identity
+    existing = acs_store.find_user(conn, who.email)
+    if existing is None:
+        created = acs_store.create_sso_user(conn, account.id, who.email, who.first_name, who.last_name, default_role)
+        if created is not None:
+            return created, True
+        existing = acs_store.find_user(conn, who.email)
+        if existing is None:
+            raise RuntimeError(f"user {who.email!r} neither inserted nor found")
+    _require_same_account(existing, account)
+    return existing, False
 
 
-def _classify(in_response_to: str | None, slug: str, lookups: DbLookups) -> str:
+def _classify(in_response_to: str | None, slug: str, lookups: ConnectionLookups) -> str:
     """Name the flow for the log: a known Test Connection request, another request, or unsolicited."""
     if not in_response_to:
         return "idp_initiated"
