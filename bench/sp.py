@@ -161,7 +161,7 @@ class _MemoryLookups:
 
 
 def justcall_core(setup: SpSetup) -> Callable[[str, str], bool]:
-    from justcall_sp import acs_store
+    from justcall_sp import sso_store
     from justcall_sp.acs.account_rules import check_account_rules
     from justcall_sp.acs.pipeline import Expectations, Findings, decode_input, validate_response
     from justcall_sp.certificates import load_certificate
@@ -169,12 +169,12 @@ def justcall_core(setup: SpSetup) -> Callable[[str, str], bool]:
 
     db = setup.justcall.db
     with db.transaction() as conn:
-        account = acs_store.load_account(conn, SLUG)
+        account = sso_store.load_account(conn, SLUG)
         assert account is not None and account.sso is not None and account.sso.certificate is not None
         facts = account.facts
         certificate = load_certificate(account.sso.certificate)
         issuer = str(account.sso.idp_issuer)
-        lookups = acs_store.ConnectionLookups(conn, utc_now())
+        lookups = sso_store.ConnectionLookups(conn, utc_now())
         memory = _MemoryLookups({rid: lookups.pending_request(rid) for _, rid in setup.issued})
 
     def call(b64: str, _request_id: str) -> bool:

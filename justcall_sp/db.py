@@ -129,6 +129,12 @@ class Database:
             yield connection
 
     @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """Yield a Core connection for reads only (one snapshot, no write lock), for reads on every request."""
+        with self.engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection, connection.begin():
+            yield connection
+
+    @contextmanager
     def read_session(self) -> Iterator[Session]:
         """Yield a session for reads only: one consistent snapshot, no write lock (never write in it)."""
         with self._read_sessions() as session, session.begin():

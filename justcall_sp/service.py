@@ -102,7 +102,22 @@ class SaveResult:
         return not self.errors
 
 
-def user_view(row: UserRow, slug: str) -> User:
+_USER_WITH_SLUG = select(
+    UserRow.id,
+    UserRow.email,
+    UserRow.first_name,
+    UserRow.last_name,
+    UserRow.role,
+    UserRow.is_owner,
+    UserRow.password_hash,
+    UserRow.created_via_sso,
+    AccountRow.slug,
+).join(AccountRow, UserRow.account_id == AccountRow.id)
+_ACCOUNT = select(AccountRow.slug, AccountRow.name, AccountRow.plan)
+
+
+def user_view(row: Any, slug: str) -> User:
+    """Describe a user from an ORM row or a Core row with the same column names."""
     return User(
         id=row.id,
         email=row.email,
@@ -208,9 +223,9 @@ class JustCall:
             _account(session, slug).plan = plan
 
     def get_account(self, slug: str) -> Account | None:
-        with self.db.read_session() as session:
-            row = session.scalar(select(AccountRow).where(AccountRow.slug == slug))
-            return None if row is None else Account(row.slug, row.name, row.plan)
+        with self.db.read() as conn:
+            row = conn.execute(_ACCOUNT.where(AccountRow.slug == slug)).first()
+        return None if row is None else Account(row.slug, row.name, row.plan)
 
     def add_domain(self, slug: str, domain: str, verified: bool = True) -> Domain:
         """Register an email domain for the account (unique across accounts), verified or not."""
@@ -278,11 +293,10 @@ class JustCall:
         return self._one_user(UserRow.id == user_id)
 
     def _one_user(self, where: Any) -> User | None:
-        with self.db.read_session() as session:
-            found = session.execute(
-                select(UserRow, AccountRow.slug).join(AccountRow, UserRow.account_id == AccountRow.id).where(where)
-            ).first()
-            return None if found is None else user_view(found[0], found[1])
+        # Core, not ORM: this runs on every signed-in request, and the ORM's row loading cost more than the query.
+        with self.db.read() as conn:
+            found = conn.execute(_USER_WITH_SLUG.where(where)).first()
+        return None if found is None else user_view(found, found.slug)
 
     def users(self, slug: str) -> list[User]:
         with self.db.read_session() as session:

@@ -12,14 +12,14 @@ from datetime import datetime
 from cryptography import x509
 from sqlalchemy import Connection
 
-from justcall_sp import acs_store, activity_log
+from justcall_sp import activity_log, sso_store
 from justcall_sp.acs.account_rules import check_account_rules
 from justcall_sp.acs.pipeline import Expectations, Findings, ValidatedLogin, decode_input, validate_response
 from justcall_sp.acs.policy import ALLOWED_CLOCK_SKEW
 from justcall_sp.acs.reasons import Reject
-from justcall_sp.acs_store import AccountRecord, ConnectionLookups, UserRecord
 from justcall_sp.certificates import NotACertificate, load_certificate
 from justcall_sp.db import Database
+from justcall_sp.sso_store import AccountRecord, ConnectionLookups, UserRecord
 from justcall_sp.urls import relay_state_target
 
 SETTINGS_PATH = "/settings/security/sso"
@@ -59,10 +59,10 @@ class AcsResult:
 def consume(db: Database, req: AcsRequest) -> AcsResult | None:
     """Process one ACS POST; return None when the account does not exist (the view answers 404)."""
     with db.transaction() as conn:
-        account = acs_store.load_account(conn, req.slug)
+        account = sso_store.load_account(conn, req.slug)
         if account is None:
             return None
-        acs_store.purge_expired_assertions(conn, req.now)
+        sso_store.purge_expired_assertions(conn, req.now)
         lookups = ConnectionLookups(conn, req.now)
         findings = Findings()
         summary = ""
@@ -150,7 +150,7 @@ def _apply(conn: Connection, account: AccountRecord, login: ValidatedLogin) -> t
     config = account.sso
     assert config is not None
     if login.request is not None and login.request.purpose == "test":
-        existing = acs_store.find_user(conn, login.identity.email)
+        existing = sso_store.find_user(conn, login.identity.email)
         if existing is not None:
             _require_same_account(existing, account)
             return None, f"Test Connection: would sign in {existing.email} as {existing.role} (existing user)"
@@ -163,12 +163,12 @@ def _apply(conn: Connection, account: AccountRecord, login: ValidatedLogin) -> t
 # Profiles 4.1.4.5 (no replay): the primary key makes a concurrent duplicate fail here, inside the same
 # transaction as the login, so exactly one of two identical POSTs succeeds.
 def _remember_assertion(conn: Connection, login: ValidatedLogin) -> None:
-    if not acs_store.remember_assertion(conn, login.assertion_id, login.replay_expires_at):
+    if not sso_store.remember_assertion(conn, login.assertion_id, login.replay_expires_at):
         raise Reject("replay.detected", f"assertion {login.assertion_id!r} was already used")
 
 
 def _consume_request(conn: Connection, request_id: str) -> None:
-    if not acs_store.consume_request(conn, request_id):
+    if not sso_store.consume_request(conn, request_id):
         raise Reject("in_response_to.unknown", f"request {request_id!r} was already answered")
 
 
@@ -185,12 +185,12 @@ def _find_or_create_user(
     Two first logins at once: the unique ``email_key`` lets one insert win; the loser re-reads that row.
     """
     who = login.identity
-    existing = acs_store.find_user(conn, who.email)
+    existing = sso_store.find_user(conn, who.email)
     if existing is None:
-        created = acs_store.create_sso_user(conn, account.id, who.email, who.first_name, who.last_name, default_role)
+        created = sso_store.create_sso_user(conn, account.id, who.email, who.first_name, who.last_name, default_role)
         if created is not None:
             return created, True
-        existing = acs_store.find_user(conn, who.email)
+        existing = sso_store.find_user(conn, who.email)
         if existing is None:
             raise RuntimeError(f"user {who.email!r} neither inserted nor found")
     _require_same_account(existing, account)

@@ -8,18 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
-from justcall_sp import activity_log, urls
+from justcall_sp import activity_log, sso_store, urls
 from justcall_sp.acs.account_rules import email_domain
 from justcall_sp.acs.policy import AUTHN_REQUEST_LIFETIME
 from justcall_sp.acs.reasons import category_for
 from justcall_sp.authn_request import AuthnRequestParams, build_authn_request, redirect_url
 from justcall_sp.db import Database
-from justcall_sp.models import Account, AuthnRequestRecord, Domain, SsoConfig
 from justcall_sp.service import DOMAIN_NAME
 from justcall_sp.sso_login import SETTINGS_PATH
+from justcall_sp.sso_store import AccountRecord, NewRequest, SsoSettings
 
 STALE_REQUEST_RETENTION = timedelta(days=1)
 """Expired AuthnRequest rows are kept this long (to explain late answers in the log), then purged."""
@@ -69,7 +68,7 @@ class SsoStart:
         return USER_DETAIL.get(self.reason or "", "")
 
 
-def _refuse(session: Session, account: Account, email: str, reason: str, detail: str, now: datetime) -> SsoStart:
+def _refuse(conn: Connection, account: AccountRecord, email: str, reason: str, detail: str, now: datetime) -> SsoStart:
     entry = activity_log.ActivityEntry(
         at=now,
         account_slug=account.slug,
@@ -80,18 +79,18 @@ def _refuse(session: Session, account: Account, email: str, reason: str, detail:
         detail=f"Sign in with SSO refused before any request was sent: {detail}",
         email=email,
     )
-    reference = activity_log.record(session, entry)
+    reference = activity_log.record(conn, entry)
     return SsoStart(error=category_for(reason), status=403, reason=reason, reference=reference)
 
 
-def _account_problem(session: Session, account: Account, email: str, now: datetime) -> SsoStart | None:
-    if not account.sso_plan:
-        return _refuse(session, account, email, "account.plan", f"plan {account.plan!r} has no SSO", now)
+def _account_problem(conn: Connection, account: AccountRecord, email: str, now: datetime) -> SsoStart | None:
+    if not account.plan_has_sso:
+        return _refuse(conn, account, email, "account.plan", f"plan {account.plan!r} has no SSO", now)
     config = account.sso
     if config is None or not config.enabled:
-        return _refuse(session, account, email, "account.sso_disabled", "SSO is not enabled", now)
+        return _refuse(conn, account, email, "account.sso_disabled", "SSO is not enabled", now)
     if not config.configured:
-        return _refuse(session, account, email, "account.sso_disabled", "SSO URL/Issuer/Certificate not saved", now)
+        return _refuse(conn, account, email, "account.sso_disabled", "SSO URL/Issuer/Certificate not saved", now)
     return None
 
 
@@ -103,61 +102,51 @@ def begin_login(
     if not company_email_ok(email):
         return SsoStart(error="Enter your company email address.", status=400)
     domain = email_domain(email)
-    with db.session() as session:
-        row = session.scalar(select(Domain).where(Domain.domain == domain))
-        if row is None:
+    with db.transaction() as conn:
+        owner = sso_store.domain_owner(conn, domain)
+        account = None if owner is None else sso_store.load_account(conn, owner.account_slug)
+        if owner is None or account is None:
             return SsoStart(
                 error=f"No JustCall account uses single sign-on for {domain}. Check the address, or sign in "
                 "with your password.",
                 status=400,
             )
-        account = row.account
-        if not row.verified:
-            return _refuse(session, account, email, "account.domain_unverified", f"{domain} is not verified", now)
-        if problem := _account_problem(session, account, email, now):
+        if not owner.verified:
+            return _refuse(conn, account, email, "account.domain_unverified", f"{domain} is not verified", now)
+        if problem := _account_problem(conn, account, email, now):
             return problem
         assert account.sso is not None
-        url = _issue(session, app, account, account.sso, "login", urls.relay_state_for(next_path), now, new_id)
+        url = _issue(conn, app, account, account.sso, "login", urls.relay_state_for(next_path), now, new_id)
     return SsoStart(redirect_url=url)
 
 
 def begin_test(db: Database, app: Flask, slug: str, now: datetime, new_id: Callable[[], str]) -> SsoStart:
     """Test Connection: the same AuthnRequest with purpose ``test``; the result lands on the settings page."""
-    with db.session() as session:
-        account = session.scalar(select(Account).where(Account.slug == slug))
+    with db.transaction() as conn:
+        account = sso_store.load_account(conn, slug)
         if account is None:
             return SsoStart(error="Unknown account.", status=404)
         config = account.sso
         if config is None or not config.configured:
             return SsoStart(error="Save the SSO URL, Issuer and Certificate before testing.", status=400)
-        url = _issue(session, app, account, config, "test", SETTINGS_PATH, now, new_id)
+        url = _issue(conn, app, account, config, "test", SETTINGS_PATH, now, new_id)
     return SsoStart(redirect_url=url)
 
 
 def _issue(
-    session: Session,
+    conn: Connection,
     app: Flask,
-    account: Account,
-    config: SsoConfig,
+    account: AccountRecord,
+    config: SsoSettings,
     purpose: str,
     relay_state: str,
     now: datetime,
     new_id: Callable[[], str],
 ) -> str:
     assert config.idp_sso_url is not None
-    session.execute(delete(AuthnRequestRecord).where(AuthnRequestRecord.expires_at < now - STALE_REQUEST_RETENTION))
     request_id = new_id()
-    session.add(
-        AuthnRequestRecord(
-            id=request_id,
-            account_id=account.id,
-            created_at=now,
-            expires_at=now + AUTHN_REQUEST_LIFETIME,
-            relay_state=relay_state,
-            purpose=purpose,
-            consumed=False,
-        )
-    )
+    stored = NewRequest(request_id, account.id, now, now + AUTHN_REQUEST_LIFETIME, relay_state, purpose)
+    sso_store.store_request(conn, stored, purge_before=now - STALE_REQUEST_RETENTION)
     xml = build_authn_request(
         AuthnRequestParams(
             request_id=request_id,

@@ -1,9 +1,9 @@
-"""Read and write what one ACS POST needs with SQLAlchemy Core on the caller's connection.
+"""Read and write what SSO sign-in needs (Sign in with SSO, the ACS) with SQLAlchemy Core on the caller's connection.
 
-The ACS is the SP's hot path: the ORM's unit of work (identity map, lazy loads, flush) cost about 10 ms per
+These are the SP's hot path: the ORM's unit of work (identity map, lazy loads, flush) cost about 10 ms per
 login on the benchmark VM against under 1 ms for the same dozen statements in Core (issue 7 profile,
 ``reports/profiles/sp_full.txt``). Every function here is one statement (two for the account), so the
-transaction in ``sso_login.consume`` reads as the list of what it writes.
+transactions in ``sso_start`` and ``sso_login`` read as the list of what they write.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class SsoSettings:
     """The account's Step 4 settings, as stored."""
 
     enabled: bool
+    idp_sso_url: str | None
     idp_issuer: str | None
     certificate: bytes | None
     """DER bytes of the pinned IdP signing certificate."""
@@ -46,6 +47,7 @@ class AccountRecord:
 
     id: int
     slug: str
+    plan: str
     plan_has_sso: bool
     sso: SsoSettings | None
     verified_domains: frozenset[str]
@@ -86,6 +88,13 @@ _ACCOUNT_WITH_SSO = (
     .select_from(ACCOUNTS.outerjoin(SSO_CONFIGS, SSO_CONFIGS.c.account_id == ACCOUNTS.c.id))
     .where(ACCOUNTS.c.slug == bindparam("slug"))
 )
+_DOMAIN = (
+    select(DOMAINS.c.verified, ACCOUNTS.c.slug)
+    .join(ACCOUNTS, ACCOUNTS.c.id == DOMAINS.c.account_id)
+    .where(DOMAINS.c.domain == bindparam("domain"))
+)
+_PURGE_STALE_REQUESTS = delete(REQUESTS).where(REQUESTS.c.expires_at < bindparam("before"))
+_STORE_REQUEST = insert(REQUESTS)
 _DOMAINS = select(DOMAINS.c.domain, DOMAINS.c.verified).where(DOMAINS.c.account_id == bindparam("account_id"))
 _REQUEST = (
     select(REQUESTS.c.purpose, REQUESTS.c.expires_at, REQUESTS.c.consumed, REQUESTS.c.relay_state, ACCOUNTS.c.slug)
@@ -115,6 +124,7 @@ def load_account(conn: Connection, slug: str) -> AccountRecord | None:
     if row.sso_id is not None:
         sso = SsoSettings(
             enabled=bool(row.enabled),
+            idp_sso_url=row.idp_sso_url,
             idp_issuer=row.idp_issuer,
             certificate=row.certificate,
             default_role=row.default_role,
@@ -125,10 +135,54 @@ def load_account(conn: Connection, slug: str) -> AccountRecord | None:
     return AccountRecord(
         id=row.id,
         slug=slug,
+        plan=row.plan,
         plan_has_sso=row.plan in SSO_PLANS,
         sso=sso,
         verified_domains=frozenset(d.domain for d in domains if d.verified),
         unverified_domains=frozenset(d.domain for d in domains if not d.verified),
+    )
+
+
+@dataclass(frozen=True)
+class DomainOwner:
+    """Which account registered an email domain, and whether it proved it owns it."""
+
+    account_slug: str
+    verified: bool
+
+
+def domain_owner(conn: Connection, domain: str) -> DomainOwner | None:
+    """Return the account that registered this (lower-cased) domain, if any."""
+    row = conn.execute(_DOMAIN, {"domain": domain}).first()
+    return None if row is None else DomainOwner(row.slug, bool(row.verified))
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """An AuthnRequest about to be sent, as stored until its answer arrives."""
+
+    request_id: str
+    account_id: int
+    created_at: datetime
+    expires_at: datetime
+    relay_state: str
+    purpose: str
+
+
+def store_request(conn: Connection, request: NewRequest, purge_before: datetime) -> None:
+    """Store the request (InResponseTo must match it later); drop requests that expired before ``purge_before``."""
+    conn.execute(_PURGE_STALE_REQUESTS, {"before": purge_before})
+    conn.execute(
+        _STORE_REQUEST,
+        {
+            "id": request.request_id,
+            "account_id": request.account_id,
+            "created_at": request.created_at,
+            "expires_at": request.expires_at,
+            "relay_state": request.relay_state,
+            "purpose": request.purpose,
+            "consumed": False,
+        },
     )
 
 
