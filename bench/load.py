@@ -90,6 +90,44 @@ def run_locust(
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
 
 
+def process_tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its live children (the SP workers)."""
+    import psutil  # a Locust dependency
+
+    root = psutil.Process(pid)
+    total = 0.0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def reaped_children_cpu_s() -> float:
+    """CPU seconds of this process's finished (reaped) children: Locust, once ``run_locust`` returned."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_budget(server_cpu_s: float, locust_cpu_s: float, logins: int, window_s: float) -> dict[str, float]:
+    """CPU milliseconds per login on each side, and the logins/s all cores could sustain at that cost."""
+    cores = os.cpu_count() or 1
+    per_login = lambda seconds: 1000 * seconds / logins if logins else 0.0  # noqa: E731
+    total_ms = per_login(server_cpu_s + locust_cpu_s)
+    return {
+        "server_cpu_ms_per_login": per_login(server_cpu_s),
+        "locust_cpu_ms_per_login": per_login(locust_cpu_s),
+        "total_cpu_ms_per_login": total_ms,
+        "cores": cores,
+        "cpu_bound_logins_per_s": 1000 * cores / total_ms if total_ms else 0.0,
+        "cpu_busy_share": (server_cpu_s + locust_cpu_s) / (cores * window_s) if window_s else 0.0,
+    }
+
+
 def sp_user_emails(database_url: str) -> list[str]:
     """Every SP user row's email (one entry per row)."""
     from sqlalchemy import create_engine, text
@@ -155,6 +193,7 @@ def run(
             target_file.write_text(json.dumps(info))
             result_file = Path(folder) / "result.json"
             started = time.perf_counter()
+            server_cpu, locust_cpu = process_tree_cpu_s(server.pid), reaped_children_cpu_s()
             done = run_locust(
                 target_file,
                 result_file,
@@ -165,6 +204,8 @@ def run(
                 processes=processes,
             )
             wall = time.perf_counter() - started
+            server_cpu = process_tree_cpu_s(server.pid) - server_cpu
+            locust_cpu = reaped_children_cpu_s() - locust_cpu
             result = merge_results([result_file])
         if not result["attempts"]:
             raise RuntimeError(
@@ -217,6 +258,7 @@ def run(
             "errors": result["errors"] == 0,
             "duplicate_users": not duplicates,
         },
+        "cpu": cpu_budget(server_cpu, locust_cpu, result["attempts"], wall),
         "locust_wall_s": wall,
         "locust_returncode": done.returncode,
     }
@@ -247,6 +289,13 @@ def print_report(report: dict[str, Any]) -> None:
         f"{report['logins']} logins of {report['settings']['people']} people by {report['settings']['users']} "
         f"simulated browsers in {report['window_s']:.1f} s; SP rows {report['sp_user_rows']}, "
         f"SP success log entries {report['sp_activity_successes']}"
+    )
+    cpu = report["cpu"]
+    print(
+        f"CPU per login: {cpu['server_cpu_ms_per_login']:.1f} ms servers (IdP + SP) + "
+        f"{cpu['locust_cpu_ms_per_login']:.1f} ms Locust = {cpu['total_cpu_ms_per_login']:.1f} ms; "
+        f"{cpu['cores']} cores bound this at {cpu['cpu_bound_logins_per_s']:.0f} logins/s "
+        f"(CPU busy {cpu['cpu_busy_share']:.0%} of the run)"
     )
 
 
