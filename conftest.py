@@ -56,9 +56,10 @@ def idp(deployment: Deployment) -> IdpSide:
 
 
 @pytest.fixture
-def user_agent() -> UserAgent:
-    """Scope: function. A fresh protocol user agent (an empty cookie jar, a new trace)."""
-    return UserAgent()
+def user_agent() -> Iterator[UserAgent]:
+    """Scope: function. A fresh protocol user agent (an empty cookie jar, a new trace), closed after the test."""
+    with UserAgent() as agent:
+        yield agent
 
 
 @pytest.fixture

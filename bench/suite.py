@@ -61,9 +61,13 @@ class SuiteRun:
 
 
 def run_suite(
-    paths: list[str], workers: int = 0, extra: list[str] | None = None, env: dict[str, str] | None = None
+    paths: list[str],
+    workers: int = 0,
+    extra: list[str] | None = None,
+    env: dict[str, str] | None = None,
+    root: Path = ROOT,
 ) -> SuiteRun:
-    """Run pytest on ``paths`` (``workers`` > 0: pytest-xdist) and time the cases."""
+    """Run pytest on ``paths`` in ``root`` (a checkout; ``workers`` > 0: pytest-xdist) and time the cases."""
     with tempfile.TemporaryDirectory(prefix="bench-suite-") as folder:
         out = Path(folder) / "timing.json"
         command = [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider", "-p", "bench.plugins.timing"]
@@ -75,7 +79,7 @@ def run_suite(
         command += extra or []
         environment = os.environ | (env or {}) | {"BENCH_TIMING_OUT": str(out)}
         started = time.perf_counter()
-        done = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, check=False)
+        done = subprocess.run(command, cwd=root, env=environment, capture_output=True, text=True, check=False)
         wall = time.perf_counter() - started
         if not out.exists():
             raise RuntimeError(

@@ -212,7 +212,8 @@ def _judge_by_patterns(target: Target, page: Page) -> tuple[bool, str | None]:
 def _reason_for(ua: UserAgent, target: Target, reference: str) -> str | None:
     assert target.activity_url is not None
     headers = {"Authorization": f"Bearer {target.api_token}"} if target.api_token else {}
-    answer = ua.http.get(target.activity_url, params={"reference": reference}, headers=headers, timeout=ua.timeout)
+    url = f"{target.activity_url}{'&' if '?' in target.activity_url else '?'}{urlencode({'reference': reference})}"
+    answer = ua.fetch("GET", url, headers=headers)
     if answer.status_code != 200:
         return None
     entries = answer.json()

@@ -6,6 +6,7 @@ each redirect, sign in when the IdP shows its form, submit the auto-POST form, a
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urljoin
@@ -14,6 +15,7 @@ import lxml.html
 import requests
 
 from saml_harness.trace import Hop, Trace, saml_from_form, saml_from_query
+from saml_harness.transport import ConnectionPool, is_loopback, send
 
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_HOPS = 25
@@ -84,21 +86,50 @@ def form_values(form: lxml.html.FormElement) -> dict[str, str]:
 
 
 class UserAgent:
-    """A cookie-keeping HTTP client that records a trace of every hop."""
+    """A cookie-keeping HTTP client that records a trace of every hop.
+
+    Loopback hops go over kept-alive connections of its own (``transport.py``), closed by ``close()``, at the
+    end of a ``with`` block, or when the agent is dropped; other hosts go through ``http`` (``requests``).
+    ``http`` holds the cookie jar both share, for callers that send a request of their own.
+    """
 
     def __init__(self, timeout: float = 10.0) -> None:
         self.http = requests.Session()
         self.http.headers["User-Agent"] = "saml-harness/0.1 (protocol user agent)"
         self.timeout = timeout
         self.trace = Trace()
+        self._pool = ConnectionPool(timeout)
+        self._closer = weakref.finalize(self, self._pool.close)
+
+    def close(self) -> None:
+        """Close the kept-alive connections (a later request opens new ones)."""
+        self._closer()
+        self.http.close()
+
+    def __enter__(self) -> UserAgent:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def new_trace(self) -> Trace:
         self.trace = Trace()
         return self.trace
 
+    def fetch(
+        self, method: str, url: str, data: dict[str, str] | None = None, headers: dict[str, str] | None = None
+    ) -> requests.Response:
+        """Send one request with this agent's cookies, without following redirects or recording a hop."""
+        if is_loopback(url):
+            if not self._closer.alive:  # closed earlier: start a new pool and a new finalizer
+                self._pool = ConnectionPool(self.timeout)
+                self._closer = weakref.finalize(self, self._pool.close)
+            return send(self._pool, self.http, method, url, data, headers)
+        return self.http.request(method, url, data=data, headers=headers, allow_redirects=False, timeout=self.timeout)
+
     def request(self, method: str, url: str, data: dict[str, str] | None = None, note: str = "") -> Page:
         """Send one request without following redirects, and record it."""
-        answer = self.http.request(method, url, data=data, allow_redirects=False, timeout=self.timeout)
+        answer = self.fetch(method, url, data)
         location = answer.headers.get("Location")
         absolute = urljoin(url, location) if location else None
         hop = Hop(method, url, answer.status_code, absolute, dict(data or {}), note=note)
