@@ -3,11 +3,25 @@
 A case, timed from ``browser.new_context()`` to JustCall's landing page naming the user: JustCall's Sign in
 with SSO page (``/login/sso``, where the protocol flow starts too) -> type the company email, Enter ->
 AuthnRequest redirect -> Okta sign-in page -> type username and password, Enter -> auto-POST -> ACS -> landing
-page (``#signed-in-as``); then the context is closed (not timed). The deployment is reset
-before each case, as in the suites. Chromium is Debian's (``saml_harness.browser_setup.find_browser``).
+page (``#signed-in-as`` visible, with the user's email); then the context is closed (not timed). The deployment
+is reset before each case, outside the timed part, as in the suites. Chromium is the one the browser suites use
+(``saml_harness.browser_setup``: the headless shell where there is one).
+
+Pages are driven with locators, as the suites do: ``page.wait_for_selector`` returns an element handle, and the
+handle makes Playwright inject its ~340 KB script into the page's main world as well as its utility world (one
+more compile, 35-80 ms on the 2-vCPU VM). ``goto`` waits for DOMContentLoaded, not ``load``: typing waits for
+the field itself.
 
 Reference: the same SP-initiated sign-in with the protocol-level user agent against the same deployment, in the
 same run (median); the ratio is browser / protocol.
+
+Breakdown (``details.breakdown_ms``): a few more cases, after the timed ones, with a CDP session recording
+Chromium's network and page lifecycle events and a wrapper timing both apps' WSGI calls. Each millisecond of
+a case goes to the first of these that covers it: ``context_and_page`` (new context and page: a renderer
+process), ``server`` (inside either app), ``network`` (a request in flight outside the apps: loopback, waitress,
+Chromium's network service, redirects), ``document`` (a response received until its page's load event: commit,
+parse, style, layout), ``playwright_and_frames`` (the rest: Playwright's per-page script injection and action
+checks, waits for animation frames, the Python <-> driver <-> Chromium round trips).
 """
 
 from __future__ import annotations
@@ -15,32 +29,204 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from bench.stats import Figure, Target
 
 TARGET = Target("<=", 0.4)
+CATEGORIES = ("context_and_page", "server", "network", "document", "playwright_and_frames")
+
+Interval = tuple[float, float]
 
 
-def _sign_in(page: Any, sp_url: str, username: str, password: str) -> dict[str, float]:
-    """Sign in as a person does (type, press Enter); return when each page was ready (seconds from start)."""
-    started = time.perf_counter()
+def _sign_in(page: Any, sp_url: str, username: str, password: str, started: float) -> dict[str, float]:
+    """Sign in as a person does (type, press Enter); return when each step was done (seconds from ``started``)."""
     marks: dict[str, float] = {}
-    page.goto(f"{sp_url}/login/sso")
+    page.goto(f"{sp_url}/login/sso", wait_until="domcontentloaded")
     marks["sso_page"] = time.perf_counter() - started
-    page.fill("#email", username)
-    page.press("#email", "Enter")
-    page.wait_for_selector("#username")
+    email = page.locator("#email")
+    email.fill(username)
+    email.press("Enter")
+    marks["email_entered"] = time.perf_counter() - started
+    user_field, password_field = page.locator("#username"), page.locator("#password")
+    user_field.wait_for()
     marks["okta_page"] = time.perf_counter() - started
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.press("#password", "Enter")
-    shown = page.wait_for_selector("#signed-in-as")
+    user_field.fill(username)
+    password_field.fill(password)
+    password_field.press("Enter")
+    marks["password_entered"] = time.perf_counter() - started
+    shown = page.locator("#signed-in-as")
+    shown.wait_for()
+    text = shown.inner_text()
     marks["landing_page"] = time.perf_counter() - started
-    if shown is None or shown.inner_text().strip().lower() != username.lower():
-        raise RuntimeError(f"not signed in as {username!r}")
+    if text.strip().lower() != username.lower():
+        raise RuntimeError(f"not signed in as {username!r} (the page says {text!r})")
     return marks
+
+
+def _case(browser: Any, deployment: Any, who: Any, recorder: Callable[[Any, Any], None] | None = None) -> dict:
+    """One timed sign-in in a new context; ``recorder(context, page)`` runs (untimed) before the first request.
+
+    Returns the phase ends (seconds from the start, without the recorder's pause) and, as ``signing_in``, the
+    ``time.perf_counter`` interval from the first request to the landing page.
+    """
+    deployment.reset()
+    started = time.perf_counter()
+    context = browser.new_context()
+    page = context.new_page()
+    opened = time.perf_counter() - started
+    try:
+        if recorder is not None:
+            paused = time.perf_counter()
+            recorder(context, page)
+            started += time.perf_counter() - paused
+        begun = time.perf_counter()
+        marks = _sign_in(page, deployment.sp_url, who.username, who.password, started)
+        ended = time.perf_counter()
+    finally:
+        context.close()
+    return {"context_and_page": opened, **marks, "signing_in": (begun, ended)}
+
+
+# ---- breakdown ---------------------------------------------------------------------------------------------
+
+
+def _union(intervals: list[Interval]) -> list[Interval]:
+    merged: list[Interval] = []
+    for start, end in sorted(i for i in intervals if i[1] > i[0]):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _minus(intervals: list[Interval], taken: list[Interval]) -> list[Interval]:
+    """``intervals`` (merged) without the parts in ``taken`` (merged)."""
+    out: list[Interval] = []
+    for start, end in intervals:
+        cursor = start
+        for t_start, t_end in taken:
+            if t_end <= cursor or t_start >= end:
+                continue
+            if t_start > cursor:
+                out.append((cursor, t_start))
+            cursor = max(cursor, t_end)
+        if cursor < end:
+            out.append((cursor, end))
+    return out
+
+
+def _length(intervals: list[Interval]) -> float:
+    return sum(end - start for start, end in intervals)
+
+
+def attribute(window: Interval, layers: dict[str, list[Interval]]) -> dict[str, float]:
+    """Split ``window`` over ``layers`` in order (each keeps what no earlier layer took); the rest is ``other``."""
+    taken: list[Interval] = []
+    shares: dict[str, float] = {}
+    for name, intervals in layers.items():
+        clipped = [(max(s, window[0]), min(e, window[1])) for s, e in intervals]
+        own = _minus(_union(clipped), taken)
+        shares[name] = _length(own)
+        taken = _union(taken + own)
+    shares["other"] = (window[1] - window[0]) - _length(taken)
+    return shares
+
+
+@contextmanager
+def _wsgi_timer(apps: list[Any], into: list[Interval]) -> Iterator[None]:
+    """Record (start, end) in ``time.perf_counter`` seconds of every WSGI call of ``apps`` (Flask apps)."""
+    originals = [app.wsgi_app for app in apps]
+
+    def timed(inner: Any) -> Any:
+        def call(environ: Any, start_response: Any) -> Any:
+            begun = time.perf_counter()
+            try:
+                return inner(environ, start_response)
+            finally:
+                into.append((begun, time.perf_counter()))
+
+        return call
+
+    for app in apps:
+        app.wsgi_app = timed(app.wsgi_app)
+    try:
+        yield
+    finally:
+        for app, original in zip(apps, originals, strict=True):
+            app.wsgi_app = original
+
+
+class _ChromiumEvents:
+    """Network and lifecycle events of one page from a CDP session, on the ``time.perf_counter`` clock."""
+
+    def __init__(self) -> None:
+        self.offset: float | None = None  # perf_counter - Chromium's monotonic clock
+        self.request_started: dict[str, float] = {}
+        self.requests: list[Interval] = []
+        self.document_response: dict[str, float] = {}
+        self.documents: list[Interval] = []
+
+    def attach(self, context: Any, page: Any) -> None:
+        session = context.new_cdp_session(page)
+        session.on("Network.requestWillBeSent", self._request)
+        session.on("Network.loadingFinished", self._finished)
+        session.on("Network.loadingFailed", self._finished)
+        session.on("Network.responseReceived", self._response)
+        session.on("Page.lifecycleEvent", self._lifecycle)
+        session.send("Network.enable")
+        session.send("Page.enable")
+        session.send("Page.setLifecycleEventsEnabled", {"enabled": True})
+
+    def _clock(self, event: dict[str, Any]) -> float:
+        if self.offset is None:  # the first request: wallTime is the same instant as timestamp
+            self.offset = (time.perf_counter() - time.time()) + event["wallTime"] - event["timestamp"]
+        return float(event["timestamp"]) + self.offset
+
+    def _request(self, event: dict[str, Any]) -> None:
+        self.request_started.setdefault(event["requestId"], self._clock(event))
+
+    def _finished(self, event: dict[str, Any]) -> None:
+        begun = self.request_started.pop(event["requestId"], None)
+        if begun is not None and self.offset is not None:
+            self.requests.append((begun, event["timestamp"] + self.offset))
+
+    def _response(self, event: dict[str, Any]) -> None:
+        if event.get("type") == "Document" and self.offset is not None:
+            self.document_response[event["loaderId"]] = event["timestamp"] + self.offset
+
+    def _lifecycle(self, event: dict[str, Any]) -> None:
+        if event["name"] == "load" and self.offset is not None:
+            begun = self.document_response.pop(event["loaderId"], None)
+            if begun is not None:
+                self.documents.append((begun, event["timestamp"] + self.offset))
+
+
+def breakdown(browser: Any, deployment: Any, who: Any, cases: int) -> dict[str, Any]:
+    """Median milliseconds per category (see the module docstring) over ``cases`` instrumented sign-ins."""
+    rows: list[dict[str, float]] = []
+    apps = [deployment.sp_server.app, deployment.idp_server.app]
+    for _ in range(cases):
+        server: list[Interval] = []
+        events = _ChromiumEvents()
+        with _wsgi_timer(apps, server):
+            case = _case(browser, deployment, who, recorder=events.attach)
+        window = case["signing_in"]
+        shares = {"context_and_page": case["context_and_page"]}
+        shares |= attribute(window, {"server": server, "network": events.requests, "document": events.documents})
+        shares["playwright_and_frames"] = shares.pop("other")
+        rows.append({k: v * 1000 for k, v in shares.items()} | {"total": sum(shares.values()) * 1000})
+    return {
+        "breakdown_ms": {k: round(statistics.median(r[k] for r in rows), 1) for k in (*CATEGORIES, "total")},
+        "breakdown_cases": cases,
+    }
+
+
+# ---- the figure --------------------------------------------------------------------------------------------
 
 
 def protocol_median(deployment: Any, cases: int) -> float:
@@ -68,6 +254,7 @@ def run(*, cases: int = 15) -> list[Figure]:
     found = find_browser()
     if found is None:
         raise RuntimeError("no Chromium: run `python -m saml_harness.browser_setup` or set CHROMIUM_PATH")
+    launch: dict[str, Any] = {"headless": True, **found.launch_options(headless=True)}
     folder = Path(tempfile.mkdtemp(prefix="bench-browser-"))
     deployment = start_deployment(database_url=f"sqlite:///{folder / 'justcall.sqlite3'}")
     who = deployment.credentials("assigned")
@@ -75,31 +262,27 @@ def run(*, cases: int = 15) -> list[Figure]:
     phases: list[dict[str, float]] = []
     try:
         with sync_playwright() as playwright:
-            launch: dict[str, Any] = {"headless": True}
-            if found.executable_path:
-                launch["executable_path"] = found.executable_path
             started = time.perf_counter()
             browser = playwright.chromium.launch(**launch)
             launch_s = time.perf_counter() - started
             try:
+                version = browser.version
                 for index in range(cases + 1):
-                    deployment.reset()
-                    started = time.perf_counter()
-                    context = browser.new_context()
-                    page = context.new_page()
-                    opened = time.perf_counter() - started
-                    marks = _sign_in(page, deployment.sp_url, who.username, who.password)
-                    elapsed = time.perf_counter() - started
-                    context.close()
+                    case = _case(browser, deployment, who)
                     if index:  # the first case warms up Chromium and the servers
-                        times.append(elapsed)
-                        phases.append({"context_and_page": opened, **{k: v + opened for k, v in marks.items()}})
+                        times.append(case["landing_page"])
+                        phases.append(
+                            {"context_and_page": case["context_and_page"]}
+                            | {k: v for k, v in case.items() if k not in ("signing_in", "context_and_page")}
+                        )
+                parts = breakdown(browser, deployment, who, max(3, cases // 3))
             finally:
                 browser.close()
         reference = protocol_median(deployment, max(5, cases // 2))
     finally:
         deployment.stop()
     median = statistics.median(times)
+    binary = launch.get("executable_path") or "playwright's chromium"
     return [
         Figure(
             key="browser",
@@ -111,12 +294,22 @@ def run(*, cases: int = 15) -> list[Figure]:
             ratio=median / reference if reference else None,
             target=TARGET,
             target_on="value",
-            note=f"{cases} cases, new context each; browser launch {launch_s:.2f} s ({found.source})",
+            note=f"{cases} cases, new context each; browser launch {launch_s:.2f} s ({binary}, {found.source})",
             details={
                 "times_s": times,
                 "median_phase_ends_s": {k: statistics.median(p[k] for p in phases) for k in phases[0]},
+                **parts,
+                "breakdown_categories": {
+                    "context_and_page": "browser.new_context() + context.new_page(): a new renderer process",
+                    "server": "inside the SP's and the IdP's WSGI apps (both in this process)",
+                    "network": "requests in flight outside the apps: loopback, waitress, Chromium's network stack",
+                    "document": "a page's response received until its load event: commit, parse, style, layout",
+                    "playwright_and_frames": "Playwright's script injection (once per page) and action checks, "
+                    "animation frames, Python <-> driver <-> Chromium round trips",
+                },
                 "launch_s": launch_s,
-                "chromium": found.executable_path,
+                "chromium": binary,
+                "chromium_version": version,
                 "source": found.source,
             },
         )

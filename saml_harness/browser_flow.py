@@ -17,7 +17,9 @@ def run_in_browser(
 
     browser_info = ensure_browser()
     with sync_playwright() as p:
-        browser = p.chromium.launch(headless=not headed, slow_mo=slow_mo, executable_path=browser_info.executable_path)
+        browser = p.chromium.launch(
+            headless=not headed, slow_mo=slow_mo, **browser_info.launch_options(headless=not headed)
+        )
         page = browser.new_context().new_page()
         if flow == IDP_INITIATED:
             page.goto(idp.dashboard_url)

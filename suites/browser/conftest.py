@@ -26,7 +26,11 @@ def chromium() -> Browser:
 def browser_type_launch_args(
     browser_type_launch_args: dict[str, Any], browser_name: str, chromium: Browser
 ) -> dict[str, Any]:
-    """Extend pytest-playwright's launch args (``--headed``, ``--slowmo``) with the Chromium path (Chromium only)."""
-    if chromium.executable_path is None or browser_name != "chromium":
+    """Extend pytest-playwright's launch args (``--headed``, ``--slowmo``) with the Chromium to run (Chromium only).
+
+    Headless runs get the headless shell where there is one (``Browser.launch_options``, shared with the benchmark).
+    """
+    if browser_name != "chromium":
         return browser_type_launch_args
-    return {**browser_type_launch_args, "executable_path": chromium.executable_path}
+    headless = bool(browser_type_launch_args.get("headless", True))
+    return {**browser_type_launch_args, **chromium.launch_options(headless=headless)}
