@@ -63,8 +63,13 @@ def alternate(runs: int, sides: dict[str, Callable[[], SuiteRun]]) -> dict[str, 
     for _ in range(runs):
         for name, run in sides.items():
             done[name].append(run())
-        print("  " + "   ".join(f"{name} {done[name][-1].rate:6.2f}" for name in sides), file=sys.stderr, flush=True)
+        print("  " + "   ".join(f"{name} {describe(done[name][-1])}" for name in sides), file=sys.stderr, flush=True)
     return done
+
+
+def describe(run: SuiteRun) -> str:
+    cpu = f" ({run.cpu_ms_per_case:.0f} ms CPU/case)" if run.cpu_ms_per_case is not None else ""
+    return f"{run.rate:6.2f} cases/s{cpu}"
 
 
 def summary(name: str, a: list[SuiteRun], b: list[SuiteRun]) -> dict[str, Any]:
@@ -75,6 +80,20 @@ def summary(name: str, a: list[SuiteRun], b: list[SuiteRun]) -> dict[str, Any]:
         f"{name}_b_median": statistics.median(r.rate for r in b),
         f"{name}_gain": statistics.median(y.rate / x.rate for x, y in zip(a, b, strict=True)),
         f"{name}_failed": [r.outcomes for r in a + b if set(r.outcomes) - {"passed", "skipped", "xfailed"}],
+        **cpu_summary(name, a, b),
+    }
+
+
+def cpu_summary(name: str, a: list[SuiteRun], b: list[SuiteRun]) -> dict[str, Any]:
+    """CPU ms per case of each side (serial runs only): what other jobs on a shared machine hardly disturb."""
+    cpu_a = [r.cpu_ms_per_case for r in a if r.cpu_ms_per_case is not None]
+    cpu_b = [r.cpu_ms_per_case for r in b if r.cpu_ms_per_case is not None]
+    if len(cpu_a) != len(a) or len(cpu_b) != len(b):
+        return {}
+    return {
+        f"{name}_a_cpu_ms_per_case": cpu_a,
+        f"{name}_b_cpu_ms_per_case": cpu_b,
+        f"{name}_cpu_ratio_b_over_a": statistics.median(y / x for x, y in zip(cpu_a, cpu_b, strict=True)),
     }
 
 

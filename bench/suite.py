@@ -38,6 +38,8 @@ class SuiteRun:
     wall_s: float
     outcomes: dict[str, int]
     returncode: int
+    cpu_ms_per_case: float | None = None
+    """Serial runs: the pytest process' CPU time (all threads) per case, robust to other jobs on the machine."""
 
     @property
     def rate(self) -> float:
@@ -57,6 +59,7 @@ class SuiteRun:
             "whole_run_cases_per_s": self.whole_run_rate,
             "outcomes": self.outcomes,
             "returncode": self.returncode,
+            "cpu_ms_per_case": self.cpu_ms_per_case,
         }
 
 
@@ -94,7 +97,15 @@ def run_suite(
     outcomes: dict[str, int] = {}
     for t in timings:
         outcomes[t.outcome] = outcomes.get(t.outcome, 0) + 1
-    return SuiteRun(workers, cases, window, wall, outcomes, done.returncode)
+    return SuiteRun(workers, cases, window, wall, outcomes, done.returncode, cpu_per_case(data["cases"]))
+
+
+def cpu_per_case(cases: list[dict[str, Any]]) -> float | None:
+    """CPU milliseconds per case from the first case's end to the last's (so without the servers' start)."""
+    ends = sorted((c["stop"], c["cpu"]) for c in cases if "cpu" in c)
+    if len(ends) < 2:
+        return None
+    return 1000 * (ends[-1][1] - ends[0][1]) / (len(ends) - 1)
 
 
 def bare_round_trips_per_s(seconds: float = 1.5) -> float:

@@ -12,13 +12,17 @@ Hosts that are not loopback (a staging SP behind a proxy, https with a custom CA
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import json
 import re
 import socket
 from types import SimpleNamespace
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import requests
+from requests.compat import chardet  # type: ignore[attr-defined]  # what requests guesses encodings with
 from requests.cookies import MockRequest, MockResponse
 from requests.models import PreparedRequest
 from requests.structures import CaseInsensitiveDict
@@ -26,6 +30,8 @@ from requests.utils import get_encoding_from_headers
 
 LOOPBACK_NAMES = ("localhost",)
 MAX_HEADER_LINES = 200
+COOKIE_HEADERS = ("set-cookie", "set-cookie2")
+"""The headers ``http.cookiejar`` reads cookies from."""
 
 
 class StaleConnection(ConnectionError):
@@ -35,12 +41,17 @@ class StaleConnection(ConnectionError):
 def is_loopback(url: str) -> bool:
     """Whether ``url`` is plain http to this machine (the only place the lean transport is used)."""
     parts = urlsplit(url)
-    if parts.scheme != "http" or not parts.hostname:
+    return parts.scheme == "http" and _is_loopback_host(parts.hostname)
+
+
+@functools.lru_cache(maxsize=64)
+def _is_loopback_host(host: str | None) -> bool:
+    if not host:
         return False
-    if parts.hostname in LOOPBACK_NAMES:
+    if host in LOOPBACK_NAMES:
         return True
     try:
-        return ipaddress.ip_address(parts.hostname).is_loopback
+        return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
 
@@ -60,8 +71,8 @@ _PLAIN_URL = re.compile(
     r"http://(?:127\.0\.0\.1|localhost):[1-9][0-9]{0,4}(?P<path>/[A-Za-z0-9\-._~/]*)(?:\?[A-Za-z0-9\-._~=&+/:%]+)?"
 )
 _DOT_SEGMENT = re.compile(r"/\.\.?(?:/|$)")
-_ESCAPE = re.compile(r"%(.?.?)")
-_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_CHANGED_ESCAPE = re.compile(r"%(?![0-9A-F]{2})|%(?:3[0-9]|4[1-9A-F]|5[0-9A]|6[1-9A-F]|7[0-9A]|2D|2E|5F|7E)")
+"""A ``%`` requests would rewrite: not two upper-case hex digits, or the escape of an unreserved character."""
 
 
 def prepared_url(url: str) -> str:
@@ -72,7 +83,7 @@ def prepared_url(url: str) -> str:
     that must stay escaped), and for those its answer is the URL itself (``tests/harness/test_transport.py``).
     """
     found = _PLAIN_URL.fullmatch(url)
-    if found and not _DOT_SEGMENT.search(found.group("path")) and all(map(_stays_escaped, _ESCAPE.findall(url))):
+    if found and not _DOT_SEGMENT.search(found.group("path")) and not _CHANGED_ESCAPE.search(url):
         return url
     prepared = PreparedRequest()
     prepared.prepare_url(url, None)
@@ -80,17 +91,42 @@ def prepared_url(url: str) -> str:
     return prepared.url
 
 
-def _stays_escaped(hex_digits: str) -> bool:
-    return (
-        len(hex_digits) == 2
-        and hex_digits == hex_digits.upper()
-        and _is_hex(hex_digits)
-        and (chr(int(hex_digits, 16)) not in _UNRESERVED)
-    )
+class Answer:
+    """One answer, read as ``requests.Response`` reads it (the attributes the user agent uses), without its cost."""
+
+    def __init__(
+        self, url: str, status_code: int, reason: str, headers: CaseInsensitiveDict[str], content: bytes
+    ) -> None:
+        self.url = url
+        self.status_code = status_code
+        self.reason = reason
+        self.headers = headers
+        self.content = content
+        self.encoding = _encoding_for(headers.get("Content-Type"))
+
+    @classmethod
+    def of(cls, response: requests.Response) -> Answer:
+        """The same view of an answer requests got (hosts that are not loopback)."""
+        return cls(response.url, response.status_code, response.reason, response.headers, response.content)
+
+    @property
+    def text(self) -> str:
+        """``requests.Response.text``: the header's charset, else requests' default for the type, else a guess."""
+        if not self.content:
+            return ""
+        encoding = self.encoding or (chardet.detect(self.content)["encoding"] if chardet is not None else "utf-8")
+        try:
+            return str(self.content, encoding, errors="replace")
+        except (LookupError, TypeError):
+            return str(self.content, errors="replace")
+
+    def json(self) -> Any:
+        return json.loads(self.text)
 
 
-def _is_hex(text: str) -> bool:
-    return all(c in "0123456789ABCDEF" for c in text)
+@functools.lru_cache(maxsize=64)
+def _encoding_for(content_type: str | None) -> str | None:
+    return get_encoding_from_headers({"content-type": content_type} if content_type else {})
 
 
 class Headers:
@@ -238,11 +274,8 @@ def send(
     url: str,
     data: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
-) -> requests.Response:
-    """Send one request without following redirects, over ``pool``, with ``session``'s cookies and headers.
-
-    Returns a ``requests.Response`` (content read, no ``raw``), so callers read it as they read requests' own.
-    """
+) -> Answer:
+    """Send one request without following redirects, over ``pool``, with ``session``'s cookies and headers."""
     url = prepared_url(url)
     parts = urlsplit(url)
     assert parts.hostname is not None
@@ -256,16 +289,9 @@ def send(
     wire |= cookie_request.get_new_headers()
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     status, reason, lines, content = pool.exchange(method, parts.hostname, parts.port or 80, path, wire, body)
-    session.cookies.extract_cookies(MockResponse(Headers(lines)), cookie_request)  # type: ignore[arg-type]
+    if any(name.lower() in COOKIE_HEADERS for name, _ in lines):  # nothing for the jar to do otherwise
+        session.cookies.extract_cookies(MockResponse(Headers(lines)), cookie_request)  # type: ignore[arg-type]
     joined: dict[str, str] = {}
     for name, value in lines:  # as urllib3 joins repeated headers
         joined[name] = f"{joined[name]}, {value}" if name in joined else value
-    response = requests.Response()
-    response.status_code = status
-    response.reason = reason
-    response.url = url
-    response.headers = CaseInsensitiveDict(joined)
-    response.encoding = get_encoding_from_headers(response.headers)
-    response._content = content
-    response._content_consumed = True  # type: ignore[attr-defined]
-    return response
+    return Answer(url, status, reason, CaseInsensitiveDict(joined), content)

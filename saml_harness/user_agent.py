@@ -15,7 +15,7 @@ import lxml.html
 import requests
 
 from saml_harness.trace import Hop, Trace, saml_from_form, saml_from_query
-from saml_harness.transport import ConnectionPool, is_loopback, send
+from saml_harness.transport import Answer, ConnectionPool, is_loopback, send
 
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_HOPS = 25
@@ -118,14 +118,15 @@ class UserAgent:
 
     def fetch(
         self, method: str, url: str, data: dict[str, str] | None = None, headers: dict[str, str] | None = None
-    ) -> requests.Response:
+    ) -> Answer:
         """Send one request with this agent's cookies, without following redirects or recording a hop."""
         if is_loopback(url):
             if not self._closer.alive:  # closed earlier: start a new pool and a new finalizer
                 self._pool = ConnectionPool(self.timeout)
                 self._closer = weakref.finalize(self, self._pool.close)
             return send(self._pool, self.http, method, url, data, headers)
-        return self.http.request(method, url, data=data, headers=headers, allow_redirects=False, timeout=self.timeout)
+        answer = self.http.request(method, url, data=data, headers=headers, allow_redirects=False, timeout=self.timeout)
+        return Answer.of(answer)
 
     def request(self, method: str, url: str, data: dict[str, str] | None = None, note: str = "") -> Page:
         """Send one request without following redirects, and record it."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,41 @@ from saml_harness.live import LiveServer
 from saml_harness.targets import LaunchedSp, TargetSpec
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class RewindableKeys:
+    """The IdP's RSA key source: keys handed out in order, and handed out again after ``rewind``.
+
+    Why: rotating Okta's key (the ``okta_rotate_key`` setup step) generates a 2048-bit RSA key, about 0.2 s
+    on the development VM, in every test that rotates. The per-test reset restores the org to the state
+    taken at ``mark`` (right after wiring), which holds only the keys handed out before it; rewinding to the
+    mark makes the next keys the same as in the previous test, still distinct from every key the org holds.
+    """
+
+    def __init__(self) -> None:
+        self._keys: dict[int, list[Any]] = {}
+        self._next: dict[int, int] = {}
+        self._marked: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, key_size: int) -> Any:
+        from mock_idp.keys import generate_rsa_key
+
+        with self._lock:
+            keys = self._keys.setdefault(key_size, [])
+            index = self._next.get(key_size, 0)
+            self._next[key_size] = index + 1
+            if index == len(keys):
+                keys.append(generate_rsa_key(key_size))
+            return keys[index]
+
+    def mark(self) -> None:
+        with self._lock:
+            self._marked = dict(self._next)
+
+    def rewind(self) -> None:
+        with self._lock:
+            self._next = dict(self._marked)
 
 
 @dataclass
@@ -44,6 +80,8 @@ class Deployment:
     """An SSWS token for the mock Okta Admin API (acts as Super Admin)."""
     _justcall_snapshot: Any = None
     """Every SP row right after wiring: restoring it is ~30x faster than re-seeding (bench: +25% suite speed)."""
+    keys: RewindableKeys | None = None
+    """The IdP's key source, rewound with the org on reset (None: the IdP generates every key afresh)."""
 
     @property
     def bundled(self) -> bool:
@@ -101,6 +139,8 @@ class Deployment:
     def reset(self) -> None:
         """Bring both sides back to the freshly wired state (between tests)."""
         self.okta.restore(self._okta_snapshot)
+        if self.keys is not None:
+            self.keys.rewind()
         if self.trust_dir is not None:
             write_idp_trust(self, self.trust_dir)
         if self.justcall is not None:
@@ -204,7 +244,8 @@ def start_deployment(
 
     demo = demo or build_demo()
     api_token = secrets.token_urlsafe(24)
-    idp_app = create_idp({"ORG_NAME": demo.org_name, "SECRET_KEY": secrets.token_hex(16)})
+    keys = RewindableKeys()
+    idp_app = create_idp({"ORG_NAME": demo.org_name, "SECRET_KEY": secrets.token_hex(16), "KEY_SOURCE": keys})
     idp_server = LiveServer(idp_app, host, idp_port)
     idp_app.config["PUBLIC_URL"] = idp_server.url
     idp_app.extensions["mock_okta"].public_url = idp_server.url
@@ -236,6 +277,8 @@ def start_deployment(
     )
     deployment.idp_api_token = idp_api_token
     deployment._justcall_snapshot = justcall.snapshot()
+    deployment.keys = keys
+    keys.mark()  # with the org snapshot above
     idp_server.start()
     sp_server.start()
     return deployment

@@ -4,6 +4,7 @@ Writes ``BENCH_TIMING_OUT`` (JSON) at the end of the session on the controlling 
 workers' reports arrive there with their own start and stop times. Setup and teardown are part of a case's
 cost (the per-test reset is fixture setup), so a case spans from its setup start to its teardown stop; each
 worker's first case also sets up the session fixtures (server start), so ``call_start`` is kept to exclude that.
+Without xdist each case also records the process' CPU time at its end (``cpu``), for CPU seconds per case.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ def pytest_runtest_logreport(report: Any) -> None:
     case["stop"] = max(case["stop"], report.stop)
     if report.when == "call":
         case["call_start"] = report.start
+    if report.when == "teardown" and not hasattr(report, "node"):  # this process ran the test (no xdist)
+        # CPU seconds of every thread of this process (user agent and both servers) so far: other jobs on a
+        # shared machine stretch the wall clock, hardly the CPU a case needs.
+        case["cpu"] = time.process_time()
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
         case["outcome"] = report.outcome
 

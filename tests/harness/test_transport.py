@@ -52,6 +52,12 @@ def make_app() -> Flask:
     def html():  # type: ignore[no-untyped-def]
         return "<html><title>K\xf6ln</title></html>"
 
+    @app.get("/metadata")
+    def metadata():  # type: ignore[no-untyped-def]
+        return Response(
+            "<md:EntityDescriptor entityID='K\xf6ln'/>".encode(), content_type="application/samlmetadata+xml"
+        )
+
     @app.get("/stream")
     def stream():  # type: ignore[no-untyped-def]
         return Response(stream_with_context(iter(["one ", "two ", "three"])), content_type="text/plain; charset=utf-8")
@@ -77,6 +83,7 @@ CASES = [
     ("GET", "/plain", None),
     ("GET", "/html", None),
     ("GET", "/stream", None),
+    ("GET", "/metadata", None),
     ("GET", "/empty", None),
 ]
 
