@@ -7,7 +7,8 @@ chromium``. Playwright's own download is unreachable on some networks, hence the
 Headless runs use Chromium's headless shell where there is one (Debian's ``chromium-headless-shell``,
 ``/usr/bin/chromium-headless-shell``): the same Blink and V8 without the desktop browser around them, and the
 binary Playwright itself launches for headless runs when it installs its own Chromium. On the 2-vCPU VM it opens
-a context and page in ~0.1 s instead of ~0.25 s and signs a person in ~35% sooner (issue 7, ``nox -s bench``).
+a context and page in ~0.1 s instead of ~0.25-0.3 s and signs a person in ~40% sooner (interleaved A/B, same
+flow; issue 7, ``nox -s bench``).
 Headed runs (``--headed``, ``repro --headed``) need the full ``chromium``. ``launch_options`` is the one place
 that decides, for the browser suites and the benchmark alike.
 
@@ -31,7 +32,7 @@ from typing import Any
 SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 HEADLESS_SHELL_NAMES = ("chromium-headless-shell", "chrome-headless-shell")
 HEADLESS_SHELL_PACKAGE = "chromium-headless-shell"
-"""Debian's package of the headless shell (the ``chromium`` package's version; from bookworm's security updates)."""
+"""Debian's package of the headless shell, built from the same source and version as Debian's ``chromium``."""
 
 
 class NoBrowserError(RuntimeError):
