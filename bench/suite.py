@@ -5,9 +5,11 @@ Runs ``pytest suites/conformance`` in a subprocess, serial and with pytest-xdist
 test window, without interpreter start, imports, collection and server start (reported separately as the
 whole-run wall time). The xdist speedup is the ratio of the two windows' rates.
 
-Reference for the serial rate: bare loopback round trips per second through the same stack (requests ->
-LiveServer -> a Flask no-op view) in this process, measured right before; the ratio says how many bare round
-trips one case costs (a case makes about ten requests plus the work behind them).
+Reference for the serial rate: bare loopback round trips per second through the same stack (the user agent's
+kept-alive transport -> LiveServer -> a Flask no-op view) in this process, measured right before; the ratio says
+how many bare round trips one case costs (a case makes about twelve requests plus the work behind them). Serial
+runs also report the pytest process' CPU milliseconds per case (``cpu_ms_per_case``), which other jobs on a
+shared machine disturb far less than the wall clock.
 """
 
 from __future__ import annotations
@@ -109,11 +111,11 @@ def cpu_per_case(cases: list[dict[str, Any]]) -> float | None:
 
 
 def bare_round_trips_per_s(seconds: float = 1.5) -> float:
-    """Loopback requests per second through requests -> LiveServer -> a Flask no-op (in this process)."""
-    import requests
+    """Loopback requests per second through the user agent's transport -> LiveServer -> a Flask no-op."""
     from flask import Flask
 
     from saml_harness.live import LiveServer
+    from saml_harness.user_agent import UserAgent
 
     app = Flask("bench_bare")
 
@@ -121,10 +123,14 @@ def bare_round_trips_per_s(seconds: float = 1.5) -> float:
     def index() -> str:
         return "ok"
 
-    with LiveServer(app) as server:
-        session = requests.Session()
-        session.get(server.url)
-        return measure_rate(lambda: session.get(server.url), seconds)
+    with LiveServer(app) as server, UserAgent() as agent:
+        url = f"{server.url}/"
+        agent.fetch("GET", url)
+        return measure_rate(lambda: agent.fetch("GET", url), seconds)
+
+
+def cpu_note(run: SuiteRun) -> str:
+    return "" if run.cpu_ms_per_case is None else f"; {run.cpu_ms_per_case:.0f} ms CPU per case"
 
 
 def run(*, quick: bool = False, proposals: bool = False) -> list[Figure]:
@@ -164,7 +170,8 @@ def run(*, quick: bool = False, proposals: bool = False) -> list[Figure]:
             ratio=serial.rate / bare if bare else None,
             target=SERIAL_TARGET,
             target_on="value",
-            note=note or f"{serial.cases} cases in {serial.window_s:.1f} s (whole run {serial.wall_s:.1f} s)",
+            note=note
+            or f"{serial.cases} cases in {serial.window_s:.1f} s (whole run {serial.wall_s:.1f} s){cpu_note(serial)}",
             details=details,
         ),
         Figure(
