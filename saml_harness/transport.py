@@ -68,7 +68,7 @@ def form_body(data: dict[str, str]) -> bytes:
 
 
 _PLAIN_URL = re.compile(
-    r"http://(?:127\.0\.0\.1|localhost):[1-9][0-9]{0,4}(?P<path>/[A-Za-z0-9\-._~/]*)(?:\?[A-Za-z0-9\-._~=&+/:%]+)?"
+    r"http://(?:127\.0\.0\.1|localhost):[1-9][0-9]{0,4}(?P<path>/[A-Za-z0-9\-._~/]*)(?:\?[A-Za-z0-9\-._~=&+/:%?]+)?"
 )
 _DOT_SEGMENT = re.compile(r"/\.\.?(?:/|$)")
 _CHANGED_ESCAPE = re.compile(r"%(?![0-9A-F]{2})|%(?:3[0-9]|4[1-9A-F]|5[0-9A]|6[1-9A-F]|7[0-9A]|2D|2E|5F|7E)")
@@ -285,8 +285,9 @@ def send(
     if body is not None:
         wire["Content-Type"] = "application/x-www-form-urlencoded"
     cookie_request = MockRequest(SimpleNamespace(url=url, headers=wire))
-    session.cookies.add_cookie_header(cookie_request)  # type: ignore[arg-type]
-    wire |= cookie_request.get_new_headers()
+    if len(session.cookies):  # an empty jar adds no Cookie header
+        session.cookies.add_cookie_header(cookie_request)  # type: ignore[arg-type]
+        wire |= cookie_request.get_new_headers()
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     status, reason, lines, content = pool.exchange(method, parts.hostname, parts.port or 80, path, wire, body)
     if any(name.lower() in COOKIE_HEADERS for name, _ in lines):  # nothing for the jar to do otherwise

@@ -246,5 +246,6 @@ def test_prepared_url_is_what_requests_sends() -> None:
     bases = ["http://127.0.0.1:8123", "http://localhost:5000", "http://127.0.0.1:08123", "http://LOCALHOST:5000"]
     urls = [f"{rng.choice(bases)}/{''.join(rng.choices(URL_PIECES, k=rng.randint(0, 12)))}" for _ in range(3000)]
     urls += ["http://127.0.0.1:8123", "http://127.0.0.1:8123?x=1", "http://127.0.0.1:8123/login/sso?next=%2Fcalls"]
+    urls += ["http://127.0.0.1:8123/login/login.htm?fromURI=/app/a_1/exk1/sso/saml?stateToken%3DHn-0t_v"]
     for url in urls:
         assert prepared_url(url) == requests_url(url), url
