@@ -2,14 +2,15 @@
 
 Two ways to get the B side:
 
-* ``python -m bench.ab reset ua --runs 3``: the named monkeypatched proposals (``bench.plugins.proposals``).
+* ``python -m bench.ab NAME --runs 3``: the named monkeypatched proposals (``bench.plugins.proposals``; none pending).
 * ``python -m bench.ab --against HEAD --runs 3``: a copy of the working tree (B) against a copy where the harness
   files (``--revert``, default the suite's driver: ``saml_harness``, ``conftest.py``, ``suites/conformance``)
   are as in the git revision ``HEAD`` (A). Only those paths are reverted, so other people's uncommitted work
   elsewhere (the SP, the IdP) is the same on both sides.
 
 Prints the median cases/s of both sides and the median of the paired gains; ``--workers 2`` runs pytest-xdist,
-and then the xdist speedup of each side is measured too (each xdist run is paired with a serial run of its side).
+and then the xdist speedup of each side is measured too (each xdist run is paired with a serial run of its side),
+next to the speedup two processes get on a pure CPU loop in the same round (the machine's ceiling).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.suite import ROOT, SuiteRun, run_suite
+from bench.suite import ROOT, SuiteRun, parallel_ceiling, run_suite
 
 DEFAULT_REVERT = ("saml_harness", "conftest.py", "suites/conformance")
 COPY_IGNORE = shutil.ignore_patterns(
@@ -57,13 +58,23 @@ def checkout_with_reverted(revision: str, paths: list[str], into: Path) -> list[
     return sorted(set(changed))
 
 
-def alternate(runs: int, sides: dict[str, Callable[[], SuiteRun]]) -> dict[str, list[SuiteRun]]:
-    """Run every side once per round, ``runs`` rounds, in the same order each round."""
+def alternate(
+    runs: int, sides: dict[str, Callable[[], SuiteRun]], ceiling: Callable[[float], None] | None = None
+) -> dict[str, list[SuiteRun]]:
+    """Run every side once per round, ``runs`` rounds, in the same order each round.
+
+    With ``ceiling``, each round also measures the machine's two-process ceiling (``parallel_ceiling``).
+    """
     done: dict[str, list[SuiteRun]] = {name: [] for name in sides}
     for _ in range(runs):
         for name, run in sides.items():
             done[name].append(run())
-        print("  " + "   ".join(f"{name} {describe(done[name][-1])}" for name in sides), file=sys.stderr, flush=True)
+        line = "   ".join(f"{name} {describe(done[name][-1])}" for name in sides)
+        if ceiling is not None:
+            measured = parallel_ceiling()
+            ceiling(measured)
+            line += f"   two-process ceiling {measured:.2f}"
+        print(f"  {line}", file=sys.stderr, flush=True)
     return done
 
 
@@ -130,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.workers:
             sides["xdist_a"] = side(a_root, args.workers, [], {})
             sides["xdist_b"] = side(b_root, args.workers, b_extra, b_env)
-        done = alternate(args.runs, sides)
+        ceilings: list[float] = []
+        done = alternate(args.runs, sides, ceilings.append if args.workers else None)
     result |= summary("serial", done["serial_a"], done["serial_b"])
     if args.workers:
         result |= summary(f"xdist_{args.workers}", done["xdist_a"], done["xdist_b"])
@@ -139,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
             speedups = [x.rate / s.rate for s, x in pairs]
             result[f"xdist_speedup_{name}"] = speedups
             result[f"xdist_speedup_{name}_median"] = statistics.median(speedups)
+        result["two_process_ceiling"] = ceilings
+        result["two_process_ceiling_median"] = statistics.median(ceilings)
     print(json.dumps(result, indent=2))
     return 0
 
