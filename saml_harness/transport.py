@@ -285,9 +285,8 @@ def send(
     if body is not None:
         wire["Content-Type"] = "application/x-www-form-urlencoded"
     cookie_request = MockRequest(SimpleNamespace(url=url, headers=wire))
-    if len(session.cookies):  # an empty jar adds no Cookie header
-        session.cookies.add_cookie_header(cookie_request)  # type: ignore[arg-type]
-        wire |= cookie_request.get_new_headers()
+    session.cookies.add_cookie_header(cookie_request)  # type: ignore[arg-type]
+    wire |= cookie_request.get_new_headers()
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     status, reason, lines, content = pool.exchange(method, parts.hostname, parts.port or 80, path, wire, body)
     if any(name.lower() in COOKIE_HEADERS for name, _ in lines):  # nothing for the jar to do otherwise
