@@ -375,15 +375,16 @@ class JustCall:
 
     def pinned_certificate(self, slug: str) -> bytes | None:
         """Return the DER bytes of the account's pinned IdP certificate, if one was saved."""
-        with self.db.read_session() as session:
-            found = session.execute(
+        with self.db.read() as conn:
+            found = conn.execute(
                 select(AccountRow.id, SsoConfigRow.certificate)
                 .outerjoin(SsoConfigRow, SsoConfigRow.account_id == AccountRow.id)
                 .where(AccountRow.slug == slug)
             ).first()
-            if found is None:
-                raise UnknownAccount(f"no JustCall account {slug!r}")
-            return found[1]
+        if found is None:
+            raise UnknownAccount(f"no JustCall account {slug!r}")
+        certificate: bytes | None = found[1]
+        return certificate
 
     def sso_urls(self, slug: str) -> tuple[str, str]:
         """Return ``(acs_url, entity_id)`` to paste into Okta (Step 1: "Copy the ACS URL and Entity ID")."""

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from justcall_sp import create_app
+from justcall_sp.db import DatabaseSnapshot
 from justcall_sp.service import JustCall, UnknownAccount
 
 
@@ -80,3 +81,22 @@ def test_read_sessions_do_not_wait_for_a_writer(justcall: JustCall) -> None:
         done.set()
         thread.join(5)
     assert justcall.get_account("acme").name == "Acme 2"  # type: ignore[union-attr]
+
+
+def test_sqlite_restore_uses_the_backup_copy_and_keeps_wal(justcall: JustCall) -> None:
+    snapshot = justcall.snapshot()
+    assert snapshot.sqlite_copy is not None
+    justcall.create_account("globex", "Globex", plan="standard")
+    justcall.restore(snapshot)
+    assert justcall.get_account("globex") is None
+    with justcall.db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+
+
+def test_row_restore_is_the_same_without_a_backup_copy(justcall: JustCall) -> None:
+    """The path other databases (Postgres) take: delete and re-insert every row in one transaction."""
+    snapshot = DatabaseSnapshot(justcall.snapshot().tables)
+    before = justcall.users("acme")
+    justcall.add_user("acme", "new@acme.example", "New", "User", "Agent")
+    justcall.restore(snapshot)
+    assert justcall.users("acme") == before
