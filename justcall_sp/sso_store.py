@@ -84,10 +84,17 @@ _ACCOUNT_WITH_SSO = (
         SSO_CONFIGS.c.certificate,
         SSO_CONFIGS.c.default_role,
         SSO_CONFIGS.c.allow_idp_initiated,
+        DOMAINS.c.domain,
+        DOMAINS.c.verified,
     )
-    .select_from(ACCOUNTS.outerjoin(SSO_CONFIGS, SSO_CONFIGS.c.account_id == ACCOUNTS.c.id))
+    .select_from(
+        ACCOUNTS.outerjoin(SSO_CONFIGS, SSO_CONFIGS.c.account_id == ACCOUNTS.c.id).outerjoin(
+            DOMAINS, DOMAINS.c.account_id == ACCOUNTS.c.id
+        )
+    )
     .where(ACCOUNTS.c.slug == bindparam("slug"))
 )
+"""One row per domain of the account (one row with NULL domain if it has none): one statement, not two."""
 _DOMAIN = (
     select(DOMAINS.c.verified, ACCOUNTS.c.slug)
     .join(ACCOUNTS, ACCOUNTS.c.id == DOMAINS.c.account_id)
@@ -95,7 +102,6 @@ _DOMAIN = (
 )
 _PURGE_STALE_REQUESTS = delete(REQUESTS).where(REQUESTS.c.expires_at < bindparam("before"))
 _STORE_REQUEST = insert(REQUESTS)
-_DOMAINS = select(DOMAINS.c.domain, DOMAINS.c.verified).where(DOMAINS.c.account_id == bindparam("account_id"))
 _REQUEST = (
     select(REQUESTS.c.purpose, REQUESTS.c.expires_at, REQUESTS.c.consumed, REQUESTS.c.relay_state, ACCOUNTS.c.slug)
     .select_from(REQUESTS.outerjoin(ACCOUNTS, ACCOUNTS.c.id == REQUESTS.c.account_id))
@@ -117,9 +123,10 @@ _CREATE_USER = insert(USERS)
 
 def load_account(conn: Connection, slug: str) -> AccountRecord | None:
     """Return the account with this slug, its SSO settings and domains, or None if there is none."""
-    row = conn.execute(_ACCOUNT_WITH_SSO, {"slug": slug}).first()
-    if row is None:
+    rows = conn.execute(_ACCOUNT_WITH_SSO, {"slug": slug}).all()
+    if not rows:
         return None
+    row = rows[0]
     sso = None
     if row.sso_id is not None:
         sso = SsoSettings(
@@ -131,7 +138,7 @@ def load_account(conn: Connection, slug: str) -> AccountRecord | None:
             allow_idp_initiated=bool(row.allow_idp_initiated),
             configured=bool(row.idp_sso_url and row.idp_issuer and row.certificate),
         )
-    domains = conn.execute(_DOMAINS, {"account_id": row.id}).all()
+    domains = [r for r in rows if r.domain is not None]
     return AccountRecord(
         id=row.id,
         slug=slug,

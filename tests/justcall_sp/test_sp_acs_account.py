@@ -115,6 +115,24 @@ def test_refusal_writes_nothing_but_the_activity_row(
     assert len(jc.activity(SLUG)) == 1
 
 
+def test_refusal_found_while_writing_rolls_back_and_logs_in_a_new_transaction(
+    client: FlaskClient, fake_idp: FakeIdp, jc: JustCall, app: Flask
+) -> None:
+    """The user exists, but in another JustCall account: found after the replay entry and the request were written."""
+    jc.add_user("globex", "shared@acme.example", "Sam", "Shared", "Agent")
+    start = client.post("/login/sso", data={"email": "shared@acme.example"})
+    request, _ = decode_redirect(start.headers["Location"])
+    answer = post_acs(client, fake_idp.response("shared@acme.example", in_response_to=request.get("ID")))
+    entry = expect_rejected(jc, answer, "account.domain_mismatch", "Your email domain does not belong to this account")
+    assert entry["in_response_to"] == request.get("ID") and entry["flow"] == "sp_initiated"
+    assert _count(app, ReplayEntry) == 0
+    with get_db(app).session() as session:
+        record = session.get(AuthnRequestRecord, request.get("ID"))
+        assert record is not None and not record.consumed
+    assert len(jc.activity(SLUG)) == 1
+    assert client.get("/api/me").status_code == 401
+
+
 def test_sso_disabled_account(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
     jc.enable_sso(SLUG, False)
     answer = post_acs(client, fake_idp.response())
