@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from justcall_sp.models import Base, SsoActivity
+from justcall_sp.prepared import Prepared
 
 FLOWS = ("sp_initiated", "idp_initiated", "test")
 OUTCOMES = ("success", "failure")
@@ -39,14 +40,15 @@ class ActivityEntry:
     in_response_to: str | None = None
 
 
-_INSERT = insert(Base.metadata.tables[SsoActivity.__tablename__])
+_TABLE = Base.metadata.tables[SsoActivity.__tablename__]
+_INSERT = Prepared(insert(_TABLE).values({c.name: bindparam(c.name) for c in _TABLE.columns if c.name != "id"}))
 
 
 def record(executor: Session | Connection, entry: ActivityEntry) -> str:
     """Insert ``entry`` in the caller's transaction (ORM session or Core connection); return its reference."""
     reference = new_reference()
-    executor.execute(
-        _INSERT,
+    _INSERT.write(
+        executor.connection() if isinstance(executor, Session) else executor,
         {
             "reference": reference,
             "at": entry.at,
