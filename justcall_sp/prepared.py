@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.expression import Delete, Insert, Select, Update
+from sqlalchemy.sql.expression import ClauseElement, Delete, Insert, Select, Update
 
 Processor = Callable[[Any], Any] | None
 
@@ -48,7 +48,9 @@ class _Compiled:
 class Prepared:
     """One statement; ``rows``/``first`` for SELECTs, ``write`` for INSERT/UPDATE/DELETE."""
 
-    def __init__(self, statement: Select[Any] | Insert | Update | Delete) -> None:
+    def __init__(self, statement: ClauseElement) -> None:
+        if not isinstance(statement, Select | Insert | Update | Delete):
+            raise TypeError(f"not a SELECT, INSERT, UPDATE or DELETE: {type(statement).__name__}")
         self.statement = statement
         self._compiled: dict[str, _Compiled] = {}
 

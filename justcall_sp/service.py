@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
@@ -24,6 +24,7 @@ from justcall_sp.models import Account as AccountRow
 from justcall_sp.models import Domain as DomainRow
 from justcall_sp.models import SsoConfig as SsoConfigRow
 from justcall_sp.models import User as UserRow
+from justcall_sp.prepared import Prepared
 from justcall_sp.timeutil import Clock
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62})$")
@@ -113,7 +114,17 @@ _USER_WITH_SLUG = select(
     UserRow.created_via_sso,
     AccountRow.slug,
 ).join(AccountRow, UserRow.account_id == AccountRow.id)
-_ACCOUNT = select(AccountRow.slug, AccountRow.name, AccountRow.plan)
+# Prepared: these run on every signed-in request (current_user, the landing page) and in every judged case.
+_USER_BY_ID = Prepared(_USER_WITH_SLUG.where(UserRow.id == bindparam("user_id")))
+_USER_BY_EMAIL = Prepared(_USER_WITH_SLUG.where(UserRow.email_key == bindparam("email_key")))
+_ACCOUNT = Prepared(
+    select(AccountRow.slug, AccountRow.name, AccountRow.plan).where(AccountRow.slug == bindparam("slug"))
+)
+_PINNED_CERTIFICATE = Prepared(
+    select(AccountRow.id, SsoConfigRow.certificate)
+    .outerjoin(SsoConfigRow, SsoConfigRow.account_id == AccountRow.id)
+    .where(AccountRow.slug == bindparam("slug"))
+)
 
 
 def user_view(row: Any, slug: str) -> User:
@@ -224,7 +235,7 @@ class JustCall:
 
     def get_account(self, slug: str) -> Account | None:
         with self.db.read() as conn:
-            row = conn.execute(_ACCOUNT.where(AccountRow.slug == slug)).first()
+            row = _ACCOUNT.first(conn, {"slug": slug})
         return None if row is None else Account(row.slug, row.name, row.plan)
 
     def add_domain(self, slug: str, domain: str, verified: bool = True) -> Domain:
@@ -286,16 +297,16 @@ class JustCall:
 
     def get_user(self, email: str) -> User | None:
         """Return the user with this email (case-insensitive), or None."""
-        return self._one_user(UserRow.email_key == email.lower())
+        return self._one_user(_USER_BY_EMAIL, {"email_key": email.lower()})
 
     def get_user_by_id(self, user_id: int) -> User | None:
         # Runs on every signed-in request (current_user): one read-only query with the account's slug joined.
-        return self._one_user(UserRow.id == user_id)
+        return self._one_user(_USER_BY_ID, {"user_id": user_id})
 
-    def _one_user(self, where: Any) -> User | None:
+    def _one_user(self, statement: Prepared, params: dict[str, Any]) -> User | None:
         # Core, not ORM: this runs on every signed-in request, and the ORM's row loading cost more than the query.
         with self.db.read() as conn:
-            found = conn.execute(_USER_WITH_SLUG.where(where)).first()
+            found = statement.first(conn, params)
         return None if found is None else user_view(found, found.slug)
 
     def users(self, slug: str) -> list[User]:
@@ -376,11 +387,7 @@ class JustCall:
     def pinned_certificate(self, slug: str) -> bytes | None:
         """Return the DER bytes of the account's pinned IdP certificate, if one was saved."""
         with self.db.read() as conn:
-            found = conn.execute(
-                select(AccountRow.id, SsoConfigRow.certificate)
-                .outerjoin(SsoConfigRow, SsoConfigRow.account_id == AccountRow.id)
-                .where(AccountRow.slug == slug)
-            ).first()
+            found = _PINNED_CERTIFICATE.first(conn, {"slug": slug})
         if found is None:
             raise UnknownAccount(f"no JustCall account {slug!r}")
         certificate: bytes | None = found[1]
