@@ -31,9 +31,11 @@ LOGINS_TARGET = Target(">=", 100)
 
 
 def start_server(
-    people: int, database_url: str | None, sp_workers: int = 0
+    people: int, database_url: str | None, sp_workers: int = 0, route_cpu: Path | None = None
 ) -> tuple[subprocess.Popen[str], dict[str, Any]]:
     command = [sys.executable, "-m", "bench.load_server", "--users", str(people), "--sp-workers", str(sp_workers)]
+    if route_cpu is not None:
+        command += ["--route-cpu", str(route_cpu)]
     if database_url:
         command += ["--database-url", database_url]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -128,6 +130,21 @@ def cpu_budget(server_cpu_s: float, locust_cpu_s: float, logins: int, window_s: 
     }
 
 
+def cpu_by_endpoint(route_cpu: dict[str, dict[str, float]], logins: int) -> dict[str, dict[str, float]]:
+    """CPU ms per login and per call of each endpoint (the serving thread's time inside the Flask app)."""
+    if not logins:
+        return {}
+    ranked = sorted(route_cpu.items(), key=lambda item: -item[1]["cpu_s"])
+    return {
+        key: {
+            "cpu_ms_per_login": 1000 * value["cpu_s"] / logins,
+            "cpu_ms_per_call": 1000 * value["cpu_s"] / value["calls"] if value["calls"] else 0.0,
+            "calls_per_login": value["calls"] / logins,
+        }
+        for key, value in ranked
+    }
+
+
 def sp_user_emails(database_url: str) -> list[str]:
     """Every SP user row's email (one entry per row)."""
     from sqlalchemy import create_engine, text
@@ -186,7 +203,8 @@ def run(
     database_url: str | None = None,
     out: Path = ROOT / "reports" / "load.json",
 ) -> dict[str, Any]:
-    server, info = start_server(people, database_url, sp_workers)
+    route_cpu_file = Path(tempfile.mkdtemp(prefix="bench-load-cpu-")) / "route_cpu.json"
+    server, info = start_server(people, database_url, sp_workers, route_cpu_file)
     try:
         with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
             target_file = Path(folder) / "target.json"
@@ -216,6 +234,7 @@ def run(
         sp_logins = sp_successful_logins(info["database_url"])
     finally:
         stop_server(server)
+    route_cpu = json.loads(route_cpu_file.read_text()) if route_cpu_file.exists() else {}
     latencies = result.pop("latencies_s")
     summary = latency_summary(latencies)
     logins_per_s = result["logins"] / result["window_s"] if result["window_s"] else 0.0
@@ -259,6 +278,7 @@ def run(
             "duplicate_users": not duplicates,
         },
         "cpu": cpu_budget(server_cpu, locust_cpu, result["attempts"], wall),
+        "cpu_by_endpoint": cpu_by_endpoint(route_cpu, result["attempts"]),
         "locust_wall_s": wall,
         "locust_returncode": done.returncode,
     }
@@ -297,6 +317,12 @@ def print_report(report: dict[str, Any]) -> None:
         f"{cpu['cores']} cores bound this at {cpu['cpu_bound_logins_per_s']:.0f} logins/s "
         f"(CPU busy {cpu['cpu_busy_share']:.0%} of the run)"
     )
+    endpoints = report["cpu_by_endpoint"]
+    if endpoints:
+        inside = sum(v["cpu_ms_per_login"] for v in endpoints.values())
+        print(f"inside the Flask apps: {inside:.1f} ms per login; by endpoint (ms per login):")
+        for key, value in endpoints.items():
+            print(f"  {value['cpu_ms_per_login']:6.1f}  {key} ({value['calls_per_login']:.1f} calls per login)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,42 @@ def describe(deployment: Any, users: list[dict[str, str]], database_url: str) ->
     }
 
 
+class RouteCpu:
+    """WSGI middleware: CPU seconds of the serving thread per endpoint (``time.thread_time``), for the load report.
+
+    Why: the process's CPU per login says how far the hardware is from the target; this says which of the eight
+    requests of a login spend it (the rest is waitress's own loop and HTTP parsing, outside any view).
+    """
+
+    def __init__(self, side: str, app: Any) -> None:
+        self.side, self.app, self.wsgi_app = side, app, app.wsgi_app
+        self.seconds: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        started = time.thread_time()
+        try:
+            return self.wsgi_app(environ, start_response)
+        finally:
+            spent = time.thread_time() - started
+            key = f"{self.side} {environ.get('REQUEST_METHOD')} {self._endpoint(environ)}"
+            with self.lock:
+                self.seconds[key] = self.seconds.get(key, 0.0) + spent
+                self.calls[key] = self.calls.get(key, 0) + 1
+
+    def _endpoint(self, environ: dict[str, Any]) -> str:
+        try:
+            endpoint, _ = self.app.url_map.bind_to_environ(environ).match(method=environ.get("REQUEST_METHOD"))
+        except Exception:
+            return str(environ.get("PATH_INFO"))
+        return str(endpoint)
+
+    def as_json(self) -> dict[str, dict[str, float]]:
+        with self.lock:
+            return {key: {"cpu_s": self.seconds[key], "calls": self.calls[key]} for key in self.seconds}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=200, help="extra Okta users assigned to JustCall")
@@ -65,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="serve the SP from this many separate processes on the same port (SO_REUSEPORT) instead of in-process",
     )
+    parser.add_argument("--route-cpu", type=Path, help="write CPU seconds per endpoint here on exit (in-process SP)")
     args = parser.parse_args(argv)
 
     from saml_harness.wiring import start_deployment
@@ -81,6 +119,13 @@ def main(argv: list[str] | None = None) -> int:
         user = okta.add_user(person["email"], person["first_name"], person["last_name"], person["password"])
         okta.assign_user(app.id, user.id)
     workers = start_sp_workers(deployment, args.sp_workers) if args.sp_workers > 0 else []
+    meters = []
+    if args.route_cpu:
+        servers = [("idp", deployment.idp_server)] + ([] if workers else [("sp", deployment.sp_server)])
+        for side, server in servers:
+            meter = RouteCpu(side, server.app)
+            server.app.wsgi_app = meter
+            meters.append(meter)
     info = describe(deployment, users, database_url) | {"sp_workers": [w.pid for w in workers]}
     print(json.dumps(info), flush=True)
     stop = threading.Event()
@@ -98,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
             except subprocess.TimeoutExpired:
                 worker.kill()
         deployment.stop()
+        if args.route_cpu:
+            merged: dict[str, dict[str, float]] = {}
+            for meter in meters:
+                merged |= meter.as_json()
+            args.route_cpu.write_text(json.dumps(merged))
     return 0
 
 

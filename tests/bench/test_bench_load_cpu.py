@@ -30,3 +30,35 @@ def test_process_tree_cpu_grows_with_work_done() -> None:
     before = process_tree_cpu_s(os.getpid())
     sum(i * i for i in range(300_000))
     assert process_tree_cpu_s(os.getpid()) > before
+
+
+def test_cpu_by_endpoint_ranks_endpoints_and_divides_by_logins() -> None:
+    from bench.load import cpu_by_endpoint
+
+    ranked = cpu_by_endpoint(
+        {"sp GET pages.index": {"cpu_s": 0.5, "calls": 100}, "sp POST acs.acs": {"cpu_s": 2.0, "calls": 100}}, 100
+    )
+    assert list(ranked) == ["sp POST acs.acs", "sp GET pages.index"]
+    assert ranked["sp POST acs.acs"] == {"cpu_ms_per_login": 20.0, "cpu_ms_per_call": 20.0, "calls_per_login": 1.0}
+    assert cpu_by_endpoint({"x": {"cpu_s": 1.0, "calls": 1}}, 0) == {}
+
+
+def test_route_cpu_meters_each_endpoint_of_a_flask_app() -> None:
+    from flask import Flask
+
+    from bench.load_server import RouteCpu
+
+    app = Flask(__name__)
+
+    @app.get("/busy")
+    def busy() -> str:
+        return str(sum(i * i for i in range(200_000)))
+
+    meter = RouteCpu("sp", app)
+    app.wsgi_app = meter  # type: ignore[method-assign]
+    client = app.test_client()
+    assert client.get("/busy").status_code == 200
+    assert client.get("/nowhere").status_code == 404
+    counted = meter.as_json()
+    assert counted["sp GET busy"]["calls"] == 1 and counted["sp GET busy"]["cpu_s"] > 0
+    assert counted["sp GET /nowhere"]["calls"] == 1
