@@ -6,6 +6,7 @@ IdP's attack code: by local names, IDs and signature values, never by calling ``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,8 +17,18 @@ from saml_harness import dsig_check
 from saml_harness.evidence import TIME_TOLERANCE, elements, evidence, parse_time, text_of
 from saml_harness.xmlns import DS, SAML, q
 
-TRUSTED_CERTIFICATE: ContextVar[bytes | None] = ContextVar("TRUSTED_CERTIFICATE", default=None)
-"""The certificate the SP trusts (DER), set by ``check_evidence`` while it runs the checks."""
+TRUSTED_CERTIFICATE: ContextVar[Callable[[], bytes | None] | None] = ContextVar("TRUSTED_CERTIFICATE", default=None)
+"""How to get the certificate the SP trusts (DER), set by ``check_evidence`` while it runs the checks.
+
+A function, asked once and only by the checks that compare with it (asking the SP is a database query).
+"""
+
+
+def trusted_certificate() -> bytes | None:
+    """Return the certificate the SP trusts (DER), or None when unknown."""
+    source = TRUSTED_CERTIFICATE.get()
+    return None if source is None else source()
+
 
 INVALID_SIGNATURE_VALUE = "VGhpcyBpcyB0aGUgaW52YWxpZCBzaWduYXR1cmU="
 """base64("This is the invalid signature"), saml2webssotest's value (the op's default)."""
@@ -172,7 +183,7 @@ def _foreign_element(root: etree._Element, now: datetime, evil: str | None = Non
     signatures = named(root, "Signature")
     if len(signatures) != 1 or local(signatures[0].getparent()) != "EntityDescriptor":  # type: ignore[arg-type]
         return "expected exactly one signature, on an embedded EntityDescriptor"
-    trusted = TRUSTED_CERTIFICATE.get()
+    trusted = trusted_certificate()
     if trusted is not None and not dsig_check.verifies_with_certificate(signatures[0], trusted):
         return "the EntityDescriptor signature is not a valid signature by the trusted key"
     return _forged(root, evil)
@@ -217,7 +228,7 @@ def _resigned(
     evil: str | None = None,
     signature_method: str | None = None,
 ) -> str | None:
-    trusted = TRUSTED_CERTIFICATE.get()
+    trusted = trusted_certificate()
     for element in _targets(root, target):
         signature = _signature_child(element)
         if signature is None:
@@ -303,7 +314,7 @@ def _profile(
     if wrong:
         wanted = {k: expected[k] for k in wrong}
         return f"signature profile differs: got {wrong}, expected {wanted}"
-    trusted = TRUSTED_CERTIFICATE.get()
+    trusted = trusted_certificate()
     checkable = trusted is not None and signature_method in ("rsa-sha256", "rsa-md5")
     if checkable and not dsig_check.verifies_with_certificate(signature, trusted):  # type: ignore[arg-type]
         return "the deviant signature is not a valid SignatureValue by the IdP's key"
@@ -323,7 +334,7 @@ def _key_info(root: etree._Element, now: datetime, target: str, mode: str = "rep
         return f"no foreign certificate in KeyInfo (subjects {subjects})"
     if mode == "append" and len(subjects) < 2:
         return "expected the foreign certificate next to the IdP's"
-    trusted = TRUSTED_CERTIFICATE.get()
+    trusted = trusted_certificate()
     if trusted is not None and not dsig_check.verifies_with_certificate(signature, trusted):
         return "the signature is no longer a valid IdP signature"
     return None
@@ -400,7 +411,7 @@ def _second_signed(root: etree._Element, now: datetime, evil: str | None = None)
     signed = [a for a in named(root, "Assertion") if _signature_child(a) is not None]
     if len(signed) != 2:
         return f"expected two signed assertions, found {len(signed)}"
-    trusted = TRUSTED_CERTIFICATE.get()
+    trusted = trusted_certificate()
     if trusted is not None:
         for assertion in signed:
             signature = _signature_child(assertion)

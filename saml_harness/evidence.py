@@ -7,6 +7,7 @@ wrong reason; each op therefore has an evidence check reading the Response that 
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -225,8 +226,16 @@ def signing_certificate(root: etree._Element) -> x509.Certificate | None:
     return x509.load_der_x509_certificate(der)
 
 
+TrustedCertificate = bytes | None | Callable[[], bytes | None]
+"""The certificate the SP trusts (DER; None: unknown), or a function returning it (asked only when needed)."""
+
+
+def _resolve(trusted: TrustedCertificate) -> bytes | None:
+    return trusted() if callable(trusted) else trusted
+
+
 def key_evidence(
-    root: etree._Element, scenario: Scenario, configured_cert_der: bytes | None, now: datetime
+    root: etree._Element, scenario: Scenario, configured_cert_der: TrustedCertificate, now: datetime
 ) -> list[str]:
     """Check the signing certificate is the foreign, rotated, expired or future one the scenario says."""
     setup = {op.name: op.args for op in scenario.setup}
@@ -238,7 +247,7 @@ def key_evidence(
         return ["no signing certificate in KeyInfo"] if untrusted or "okta_activate_new_key" in setup else []
     der = certificate.public_bytes(serialization.Encoding.DER)
     problems = []
-    if untrusted and configured_cert_der is not None and der == configured_cert_der:
+    if untrusted and der == _resolve(configured_cert_der):
         problems.append("the response is signed with the certificate JustCall trusts, not a foreign one")
     new_key = setup.get("okta_activate_new_key")
     if new_key is not None:
@@ -258,18 +267,20 @@ def check_evidence(
     scenario: Scenario,
     response_xml: bytes,
     values: Mapping[str, str],
-    configured_cert_der: bytes | None = None,
+    configured_cert_der: TrustedCertificate = None,
     now: datetime | None = None,
 ) -> list[str]:
     """Return what is missing from ``response_xml`` for it to carry the scenario's fault (empty: all there).
 
-    ``values`` fill the ops' placeholders; ``configured_cert_der`` is the certificate the SP trusts;
-    ``now`` is when the IdP built the response (its IssueInstant minus any clock offset, by default).
+    ``values`` fill the ops' placeholders; ``configured_cert_der`` is the certificate the SP trusts, or a
+    function returning it (called at most once, by the checks that compare with it); ``now`` is when the IdP
+    built the response (its IssueInstant minus any clock offset, by default).
     """
     root = parse(response_xml)
-    token = attack_evidence.TRUSTED_CERTIFICATE.set(configured_cert_der)
+    trusted = functools.cache(functools.partial(_resolve, configured_cert_der))
+    token = attack_evidence.TRUSTED_CERTIFICATE.set(trusted)
     try:
-        return _check_all(scenario, root, values, configured_cert_der, now)
+        return _check_all(scenario, root, values, trusted, now)
     finally:
         attack_evidence.TRUSTED_CERTIFICATE.reset(token)
 
@@ -278,7 +289,7 @@ def _check_all(
     scenario: Scenario,
     root: etree._Element,
     values: Mapping[str, str],
-    configured_cert_der: bytes | None,
+    configured_cert_der: TrustedCertificate,
     now: datetime | None,
 ) -> list[str]:
     instant = issue_instant(root)

@@ -88,7 +88,7 @@ def judge_scenario(scenario: Scenario, flow: str, deployment: Deployment) -> tup
             problems.append("the IdP sent no decodable SAMLResponse, so the fault was never delivered")
         else:
             values = placeholders(deployment, identity)
-            evidence = check_evidence(scenario, response.xml, values, deployment.trusted_certificate_der())
+            evidence = check_evidence(scenario, response.xml, values, deployment.trusted_certificate_der)
             problems += [f"fault not present in the XML sent: {p}" for p in evidence]
     return outcome, problems
 

@@ -76,8 +76,13 @@ def okta_activate_new_key(d: Deployment, email: str, not_before_days: float = -1
     from mock_idp.keys import make_credential
 
     now = d.okta.clock()
+    # The org's own key source when the harness started it: the next key of the rewindable sequence is distinct
+    # from every key the org holds (as a fresh one is), and is not generated again in every test (~0.1 s each).
     credential = make_credential(
-        d.demo.org_name, now + timedelta(days=not_before_days), now + timedelta(days=not_after_days)
+        d.demo.org_name,
+        now + timedelta(days=not_before_days),
+        now + timedelta(days=not_after_days),
+        private_key=d.keys(2048) if d.keys is not None else None,
     )
     key = d.okta.add_key(d.app.id, credential)
     d.okta.activate_key(d.app.id, key.kid)

@@ -15,7 +15,7 @@ import lxml.html
 import requests
 
 from saml_harness.trace import Hop, Trace, saml_from_form, saml_from_query
-from saml_harness.transport import Answer, ConnectionPool, is_loopback, send
+from saml_harness.transport import Answer, CachingCookieJar, ConnectionPool, is_loopback, send
 
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_HOPS = 25
@@ -95,6 +95,7 @@ class UserAgent:
 
     def __init__(self, timeout: float = 10.0) -> None:
         self.http = requests.Session()
+        self.http.cookies = CachingCookieJar()
         self.http.headers["User-Agent"] = "saml-harness/0.1 (protocol user agent)"
         self.timeout = timeout
         self.trace = Trace()

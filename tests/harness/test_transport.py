@@ -249,3 +249,64 @@ def test_prepared_url_is_what_requests_sends() -> None:
     urls += ["http://127.0.0.1:8123/login/login.htm?fromURI=/app/a_1/exk1/sso/saml?stateToken%3DHn-0t_v"]
     for url in urls:
         assert prepared_url(url) == requests_url(url), url
+
+
+def test_the_caching_jar_sends_what_the_cookie_jar_sends() -> None:
+    """The remembered Cookie header is what ``add_cookie_header`` computes, through sets, clears and expiry."""
+    import time
+
+    from requests.cookies import MockRequest, RequestsCookieJar, create_cookie
+
+    from saml_harness.transport import CachingCookieJar
+
+    ours, theirs = CachingCookieJar(), RequestsCookieJar()
+    urls = [
+        "http://127.0.0.1:5000/",
+        "http://127.0.0.1:5000/app/x?y=1",
+        "http://127.0.0.1:6000/sso/saml",
+        "http://localhost:5000/",
+        "https://127.0.0.1/app",
+    ]
+    rng = random.Random(7)
+    for step in range(400):
+        action = rng.random()
+        if action < 0.3:
+            cookie = create_cookie(
+                rng.choice(["sid", "session", "csrf"]),
+                f"v{step}",
+                domain=rng.choice(["127.0.0.1", "localhost"]),
+                path=rng.choice(["/", "/app", "/sso"]),
+                secure=rng.random() < 0.2,
+                expires=int(time.time()) + rng.choice([-5, 1, 3600]) if rng.random() < 0.3 else None,
+            )
+            ours.set_cookie(cookie)
+            theirs.set_cookie(cookie)
+        elif action < 0.4 and len(theirs):
+            victim = rng.choice(list(theirs))
+            ours.clear(victim.domain, victim.path, victim.name)
+            theirs.clear(victim.domain, victim.path, victim.name)
+        url = rng.choice(urls)
+        expected = MockRequest(type("R", (), {"url": url, "headers": {}})())
+        theirs.add_cookie_header(expected)  # type: ignore[arg-type]
+        assert ours.cookie_headers(url, {}) == expected.get_new_headers()
+        assert sorted((c.name, c.value, c.domain, c.path) for c in ours) == sorted(
+            (c.name, c.value, c.domain, c.path) for c in theirs
+        )
+    assert ours._headers, "the jar remembered no header"
+
+
+def test_a_remembered_cookie_header_expires_with_its_cookie(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from requests.cookies import create_cookie
+
+    from saml_harness.transport import CachingCookieJar
+
+    start = time.time()
+    jar = CachingCookieJar()
+    jar.set_cookie(create_cookie("short", "1", domain="127.0.0.1", path="/", expires=int(start) + 60))
+    jar.set_cookie(create_cookie("long", "2", domain="127.0.0.1", path="/"))
+    assert jar.cookie_headers("http://127.0.0.1:5000/", {}) == {"Cookie": "short=1; long=2"}
+    monkeypatch.setattr(time, "time", lambda: start + 61)
+    assert jar.cookie_headers("http://127.0.0.1:5000/", {}) == {"Cookie": "long=2"}
+    assert [c.name for c in jar] == ["long"]
