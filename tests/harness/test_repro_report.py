@@ -32,8 +32,9 @@ def test_repro_marks_the_changed_audience_and_meets_the_expectation() -> None:
 
 def test_repro_of_the_baseline_changes_nothing() -> None:
     code, cases = run_json(["baseline.valid"])
-    assert code == 0 and [c["flow"] for c in cases] == ["sp_initiated", "idp_initiated"]
-    assert all(c["changed_lines"] == [] and c["actual"]["accepted"] for c in cases)
+    # The cases in the message: this failed twice under heavy machine load and passed on every rerun.
+    assert code == 0 and [c["flow"] for c in cases] == ["sp_initiated", "idp_initiated"], cases
+    assert all(c["changed_lines"] == [] and c["actual"]["accepted"] for c in cases), cases
 
 
 def test_repro_rejects_unknown_scenarios_with_suggestions() -> None:
