@@ -25,6 +25,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,13 +61,25 @@ class Browser:
 
 
 def playwright_chromium() -> str | None:
-    """Return the path of Playwright's own Chromium if it is installed."""
+    """Return the path of Playwright's own Chromium if it is installed.
+
+    Asked on a thread of its own: the sync API refuses to start inside a running asyncio loop, which is where
+    pytest-playwright's own Playwright leaves the main thread when a browser test file runs alone.
+    """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         return None
-    with sync_playwright() as p:
-        path = p.chromium.executable_path
+    found: list[str] = []
+
+    def ask() -> None:
+        with sync_playwright() as p:
+            found.append(p.chromium.executable_path)
+
+    thread = threading.Thread(target=ask, name="playwright-chromium-path", daemon=True)
+    thread.start()
+    thread.join(60)
+    path = found[0] if found else None
     return path if path and Path(path).exists() else None
 
 

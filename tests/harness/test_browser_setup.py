@@ -66,3 +66,16 @@ def test_ensure_browser_without_apt_keeps_the_full_browser(monkeypatch: pytest.M
     monkeypatch.setattr(browser_setup, "find_browser", lambda: Browser("/usr/bin/chromium", "system"))
     monkeypatch.setattr(browser_setup, "_apt_available", lambda: False)
     assert browser_setup.ensure_browser() == Browser("/usr/bin/chromium", "system")
+
+
+def test_playwrights_chromium_can_be_asked_for_inside_a_running_event_loop() -> None:
+    """As when pytest-playwright already runs Playwright and a browser test file runs alone."""
+    import asyncio
+
+    pytest.importorskip("playwright")
+
+    async def ask() -> str | None:
+        return browser_setup.playwright_chromium()
+
+    found = asyncio.run(ask())  # raised "Sync API inside the asyncio loop" before
+    assert found is None or Path(found).exists()
