@@ -199,7 +199,7 @@ def run(
     max_logins: int = 5000,
     people: int = 200,
     processes: int = 1,
-    sp_workers: int = 0,
+    sp_workers: int = 1,
     database_url: str | None = None,
     out: Path = ROOT / "reports" / "load.json",
 ) -> dict[str, Any]:
@@ -332,7 +332,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-logins", type=int, default=5000, help="upper bound on logins")
     parser.add_argument("--people", type=int, default=200, help="extra Okta people assigned to JustCall")
     parser.add_argument("--processes", type=int, default=1, help="Locust processes (--processes)")
-    parser.add_argument("--sp-workers", type=int, default=0, help="SP worker processes (0: SP in the IdP's process)")
+    parser.add_argument(
+        "--sp-workers",
+        type=int,
+        default=1,
+        help="SP worker processes (default 1: IdP and SP each get a process, so both cores; 0: one process)",
+    )
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"), help="SP database URL")
     parser.add_argument("--quick", action="store_true", help="short run: 10 s, 500 logins")
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "load.json")

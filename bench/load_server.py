@@ -118,7 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     for person in users:
         user = okta.add_user(person["email"], person["first_name"], person["last_name"], person["password"])
         okta.assign_user(app.id, user.id)
-    workers = start_sp_workers(deployment, args.sp_workers) if args.sp_workers > 0 else []
+    worker_files = (
+        [] if not args.route_cpu else [args.route_cpu.with_suffix(f".sp{n}.json") for n in range(args.sp_workers)]
+    )
+    workers = start_sp_workers(deployment, args.sp_workers, worker_files) if args.sp_workers > 0 else []
     meters = []
     if args.route_cpu:
         servers = [("idp", deployment.idp_server)] + ([] if workers else [("sp", deployment.sp_server)])
@@ -144,14 +147,24 @@ def main(argv: list[str] | None = None) -> int:
                 worker.kill()
         deployment.stop()
         if args.route_cpu:
-            merged: dict[str, dict[str, float]] = {}
-            for meter in meters:
-                merged |= meter.as_json()
-            args.route_cpu.write_text(json.dumps(merged))
+            parts = [meter.as_json() for meter in meters]
+            parts += [json.loads(path.read_text()) for path in worker_files if path.exists()]
+            args.route_cpu.write_text(json.dumps(merge_route_cpu(parts)))
     return 0
 
 
-def start_sp_workers(deployment: Any, count: int) -> list[subprocess.Popen[str]]:
+def merge_route_cpu(parts: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """Add up the meters of the in-process apps and of every SP worker, endpoint by endpoint."""
+    merged: dict[str, dict[str, float]] = {}
+    for part in parts:
+        for key, value in part.items():
+            total = merged.setdefault(key, {"cpu_s": 0.0, "calls": 0})
+            total["cpu_s"] += value["cpu_s"]
+            total["calls"] += value["calls"]
+    return merged
+
+
+def start_sp_workers(deployment: Any, count: int, route_cpu: list[Path] | None = None) -> list[subprocess.Popen[str]]:
     """Move the SP out of this process: stop its in-process server, serve its port from ``count`` workers."""
     from bench.sp_worker import SHARED_KEYS
 
@@ -160,9 +173,12 @@ def start_sp_workers(deployment: Any, count: int) -> list[subprocess.Popen[str]]
     port = deployment.sp_server.port
     deployment.sp_server.stop()
     workers = []
-    for _ in range(count):
+    for n in range(count):
+        command = [sys.executable, "-m", "bench.sp_worker", "--port", str(port)]
+        if route_cpu:
+            command += ["--route-cpu", str(route_cpu[n])]
         worker = subprocess.Popen(
-            [sys.executable, "-m", "bench.sp_worker", "--port", str(port)],
+            command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

@@ -15,6 +15,7 @@ import logging
 import signal
 import sys
 import threading
+from pathlib import Path
 
 SHARED_KEYS = ("PUBLIC_URL", "DATABASE_URL", "SECRET_KEY", "API_TOKEN", "PASSWORD_HASH_METHOD")
 
@@ -23,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--route-cpu", type=Path, help="write CPU seconds per endpoint here on exit")
     args = parser.parse_args(argv)
     config = json.loads(sys.stdin.readline())
 
@@ -31,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = create_app({k: config[k] for k in SHARED_KEYS if k in config})
+    meter = None
+    if args.route_cpu:
+        from bench.load_server import RouteCpu
+
+        meter = RouteCpu("sp", app)
+        app.wsgi_app = meter  # type: ignore[method-assign]
     server = LiveServer(app, "127.0.0.1", args.port, threads=args.threads, reuse_port=True).start()
     print("ready", flush=True)
     stop = threading.Event()
@@ -41,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
             pass
     finally:
         server.stop()
+        if meter is not None and args.route_cpu:
+            args.route_cpu.write_text(json.dumps(meter.as_json()))
     return 0
 
 

@@ -78,6 +78,7 @@ class LiveServer:
         self._host = host
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._stopped = False
         self._server: Any
         if self.kind == "waitress":
             sock = _listening_socket(host, port, reuse_port)
@@ -125,6 +126,10 @@ class LiveServer:
             _close_all(socket_map)
 
     def stop(self) -> None:
+        """Stop serving and close the socket; stopping again does nothing (waitress's trigger is closed by then)."""
+        if self._stopped:
+            return
+        self._stopped = True
         if self.kind == "waitress":
             self._stopping.set()
             if self._thread is None:

@@ -62,6 +62,14 @@ def test_url_is_known_before_start_and_stop_frees_the_port() -> None:
         probe.bind(("127.0.0.1", port))  # free again
 
 
+@pytest.mark.parametrize("kind", ["waitress", "werkzeug"])
+def test_stopping_twice_is_harmless(kind: str) -> None:
+    """The load server stops the SP's in-process server when workers take its port, and again at the end."""
+    server = LiveServer(app(), server=kind).start()
+    server.stop()
+    server.stop()
+
+
 def test_stop_without_start_and_werkzeug_fallback() -> None:
     LiveServer(app()).stop()
     with LiveServer(app(), server="werkzeug") as server:

@@ -62,3 +62,16 @@ def test_route_cpu_meters_each_endpoint_of_a_flask_app() -> None:
     counted = meter.as_json()
     assert counted["sp GET busy"]["calls"] == 1 and counted["sp GET busy"]["cpu_s"] > 0
     assert counted["sp GET /nowhere"]["calls"] == 1
+
+
+def test_meters_of_the_idp_and_every_sp_worker_add_up() -> None:
+    from bench.load_server import merge_route_cpu
+
+    merged = merge_route_cpu(
+        [
+            {"idp GET sso.sso": {"cpu_s": 1.0, "calls": 10}},
+            {"sp POST acs.acs": {"cpu_s": 2.0, "calls": 5}},
+            {"sp POST acs.acs": {"cpu_s": 3.0, "calls": 5}},
+        ]
+    )
+    assert merged == {"idp GET sso.sso": {"cpu_s": 1.0, "calls": 10}, "sp POST acs.acs": {"cpu_s": 5.0, "calls": 10}}
