@@ -5,8 +5,8 @@ Load with ``pytest -p bench.plugins.proposals``; ``BENCH_PROPOSALS`` (comma list
 
 Measured and dropped: ``acs`` (the ACS transaction loading the account with its SSO settings and domains eagerly
 and purging expired replay entries once a minute instead of on every POST: 16 -> 14 statements, no gain, since
-the time goes to SQLAlchemy's per-statement overhead; the SP's ACS database path is being rewritten, so the
-patch no longer applies).
+the time went to SQLAlchemy's per-statement overhead; the SP's hot path now runs prepared statements instead,
+``justcall_sp/prepared.py``).
 
 Applied for real (and removed from here), with their A/B gains measured by ``bench.ab``:
 
