@@ -6,11 +6,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
+from sp_helpers import FakeIdp, decode_redirect, expect_rejected, post_acs
 from sqlalchemy import bindparam, insert, select, update
 
 from justcall_sp.db import Database
 from justcall_sp.models import Base, ReplayEntry
 from justcall_sp.prepared import Conflict, Prepared
+from justcall_sp.service import JustCall
 
 REPLAY = Base.metadata.tables[ReplayEntry.__tablename__]
 REMEMBER = Prepared(insert(REPLAY).values(assertion_id=bindparam("assertion_id"), expires_at=bindparam("expires_at")))
@@ -56,3 +59,24 @@ def test_a_duplicate_key_is_a_conflict_and_rowcount_counts_updates(db: Database)
     with db.transaction() as conn:
         assert EXTEND.write(conn, {"id": "_a", "to": NOW + timedelta(hours=1)}).rowcount == 1
         assert EXTEND.write(conn, {"id": "_nobody", "to": NOW}).rowcount == 0
+
+
+@pytest.fixture
+def through_sqlalchemy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run every prepared statement through ``Connection.execute``, the path PostgreSQL takes."""
+    monkeypatch.setattr(Prepared, "_cursor", staticmethod(lambda conn: None))
+
+
+@pytest.mark.usefixtures("through_sqlalchemy")
+def test_sign_in_with_sso_jit_and_replay_work_on_the_sqlalchemy_path(
+    client: FlaskClient, fake_idp: FakeIdp, jc: JustCall
+) -> None:
+    start = client.post("/login/sso", data={"email": "newbie@acme.example"})
+    assert start.status_code == 302
+    request, _ = decode_redirect(start.headers["Location"])
+    xml = fake_idp.response("newbie@acme.example", in_response_to=request.get("ID"))
+    assert post_acs(client, xml).status_code == 303
+    assert client.get("/api/me").json["email"] == "newbie@acme.example"  # type: ignore[index]
+    user = jc.get_user("newbie@acme.example")
+    assert user is not None and user.created_via_sso
+    expect_rejected(jc, post_acs(client.application.test_client(), xml), "replay.detected")
