@@ -66,8 +66,12 @@ def test_url_is_known_before_start_and_stop_frees_the_port() -> None:
 def test_stopping_twice_is_harmless(kind: str) -> None:
     """The load server stops the SP's in-process server when workers take its port, and again at the end."""
     server = LiveServer(app(), server=kind).start()
+    port = server.port
+    assert requests.get(server.url, timeout=5).status_code == 200
     server.stop()
-    server.stop()
+    server.stop()  # raised "Bad file descriptor" from waitress's closed trigger before
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))  # and the port is free
 
 
 def test_stop_without_start_and_werkzeug_fallback() -> None:
