@@ -6,7 +6,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,7 +103,12 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._write_lock = threading.RLock() if self.engine.dialect.name == "sqlite" else None
+        # SQLite has one writer at a time. Queue this process's writers on a lock (woken the moment it is free)
+        # instead of in SQLite's busy handler, which sleeps 1, 2, 5, 10... ms between retries: under load,
+        # threads slept while the writer waited for the GIL (issue 7 load profile: a third of all samples).
+        self._write_lock: AbstractContextManager[Any] = (
+            threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext()
+        )
         self._read_sessions = sessionmaker(
             self.engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
         )
@@ -114,23 +119,12 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """Yield a session inside one transaction: committed on success, rolled back on any exception."""
-        if self._write_lock is None:
-            with self._sessions() as session, session.begin():
-                yield session
-            return
-        # SQLite has one writer at a time. Queue this process's writers on a lock (woken the moment it is free)
-        # instead of in SQLite's busy handler, which sleeps 1, 2, 5, 10... ms between retries: under load,
-        # threads slept while the writer waited for the GIL (issue 7 load profile: a third of all samples).
         with self._write_lock, self._sessions() as session, session.begin():
             yield session
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """Yield a Core connection inside one write transaction (for hot paths that need no ORM); as ``session``."""
-        if self._write_lock is None:
-            with self.engine.begin() as connection:
-                yield connection
-            return
         with self._write_lock, self.engine.begin() as connection:
             yield connection
 
@@ -164,7 +158,7 @@ class Database:
     def restore(self, snapshot: DatabaseSnapshot) -> None:
         """Make the tables hold exactly the snapshot's rows: SQLite's backup API if there is an image, else one
         transaction of one delete and one bulk insert per table."""
-        if snapshot.sqlite_copy is not None and self._write_lock is not None:
+        if snapshot.sqlite_copy is not None:
             connection = self.engine.raw_connection()
             try:
                 target = connection.driver_connection

@@ -2,8 +2,9 @@
 
 These are the SP's hot path: the ORM's unit of work (identity map, lazy loads, flush) cost about 10 ms per
 login on the benchmark VM against under 1 ms for the same dozen statements in Core (issue 7 profile,
-``reports/profiles/sp_full.txt``). Every function here is one statement (two for the account), so the
-transactions in ``sso_start`` and ``sso_login`` read as the list of what they write.
+``reports/profiles/sp_full.txt``). Every function here is one prepared statement (``prepared.Prepared``; two
+for storing a request: purge, insert), so the transactions in ``sso_start`` and ``sso_login`` read as the list
+of what they write.
 """
 
 from __future__ import annotations
