@@ -10,11 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from saml_harness.flows import IdpSide, Target
-from saml_harness.pytest_plugin import TARGET_KEY
-from saml_harness.targets import TargetSpec, load_target
-from saml_harness.user_agent import UserAgent
-from saml_harness.wiring import Deployment, start_deployment, start_external_deployment
+from saml_harness.agent.flows import IdpSide, Target
+from saml_harness.agent.user_agent import UserAgent
+from saml_harness.deploy.targets import TargetSpec, load_target
+from saml_harness.deploy.wiring import Deployment, start_deployment, start_external_deployment
+from saml_harness.plugin.hooks import TARGET_KEY
 
 
 @pytest.fixture(scope="session")

@@ -62,7 +62,7 @@ def tests(session: nox.Session) -> None:
 def browser(session: nox.Session) -> None:
     """Run the Playwright suites in Chromium (finds or installs a browser first)."""
     install(session)
-    session.run("python", "-m", "saml_harness.browser_setup")
+    session.run("python", "-m", "saml_harness.browser.setup")
     browser_artifacts = ("--tracing=retain-on-failure", "--screenshot=only-on-failure", f"--output={REPORTS}/browser")
     run_pytest(session, "suites/browser", name="browser", extra=browser_artifacts)
 
@@ -123,7 +123,7 @@ def bench(session: nox.Session) -> None:
     """
     install(session)
     session.install(*BENCH_DEPS)
-    session.run("python", "-m", "saml_harness.browser_setup")
+    session.run("python", "-m", "saml_harness.browser.setup")
     session.run("python", "-m", "bench.run", *session.posargs)
 
 

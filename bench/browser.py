@@ -5,7 +5,7 @@ with SSO page (``/login/sso``, where the protocol flow starts too) -> the compan
 redirect -> Okta sign-in page -> username, Tab, password, Enter -> auto-POST -> ACS -> landing page, whose
 ``#signed-in-as`` must name the user (else RuntimeError, as when no JustCall page comes); then the context is
 closed (not timed). The deployment is reset before each case, outside the timed part, as in the suites. Chromium
-is the one the browser suites use (``saml_harness.browser_setup``: the headless shell where there is one).
+is the one the browser suites use (``saml_harness.browser.setup``: the headless shell where there is one).
 
 Driven with the keyboard, as a person does, and without locators: both pages autofocus their first field, so a
 case waits for the caret to be there (one ``page.evaluate`` per page, resolved on the frame that applies
@@ -297,8 +297,8 @@ def breakdown(browser: Any, deployment: Any, who: Any, cases: int) -> dict[str, 
 
 
 def protocol_median(deployment: Any, cases: int) -> float:
-    from saml_harness.flows import SP_INITIATED, run_flow
-    from saml_harness.user_agent import UserAgent
+    from saml_harness.agent.flows import SP_INITIATED, run_flow
+    from saml_harness.agent.user_agent import UserAgent
 
     who = deployment.credentials("assigned")
     times = []
@@ -315,12 +315,12 @@ def protocol_median(deployment: Any, cases: int) -> float:
 def run(*, cases: int = 15) -> list[Figure]:
     from playwright.sync_api import sync_playwright
 
-    from saml_harness.browser_setup import find_browser
-    from saml_harness.wiring import start_deployment
+    from saml_harness.browser.setup import find_browser
+    from saml_harness.deploy.wiring import start_deployment
 
     found = find_browser()
     if found is None:
-        raise RuntimeError("no Chromium: run `python -m saml_harness.browser_setup` or set CHROMIUM_PATH")
+        raise RuntimeError("no Chromium: run `python -m saml_harness.browser.setup` or set CHROMIUM_PATH")
     launch: dict[str, Any] = {"headless": True, **found.launch_options(headless=True)}
     folder = Path(tempfile.mkdtemp(prefix="bench-browser-"))
     deployment = start_deployment(database_url=f"sqlite:///{folder / 'justcall.sqlite3'}")

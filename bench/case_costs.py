@@ -20,7 +20,10 @@ from bench.profile import OUT, ROOT, py_spy
 
 RATE_HZ = 250
 PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("user agent: HTTP transport (saml_harness/transport.py, cookie jar)", ("send (saml_harness/transport.py)",)),
+    (
+        "user agent: HTTP transport (saml_harness/agent/transport.py, cookie jar)",
+        ("send (saml_harness/agent/transport.py)",),
+    ),
     ("per-test reset (Deployment.reset: SP database snapshot, IdP org)", ("Deployment.reset",)),
     ("session start (servers, keys, seeding; outside the measured window)", ("live_deployment",)),
     ("judge: SP's pinned certificate query (trusted_certificate_der)", ("trusted_certificate_der",)),

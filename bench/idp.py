@@ -35,8 +35,8 @@ class IdpSetup:
 
 
 def make_setup() -> IdpSetup:
+    import saml_xmlns as xmlns
     from mock_idp.org import Org
-    from saml_harness import xmlns
 
     org = Org("acme", "http://127.0.0.1:5000", clock=lambda: datetime.now(UTC))
     user = org.add_user("ann.lee@acme.example", "Ann", "Lee", "correct horse battery")

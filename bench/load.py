@@ -264,7 +264,7 @@ def run(
             "server": (
                 f"bench.load_server: IdP in one process, SP in {sp_workers} worker processes sharing its port"
                 if sp_workers
-                else "bench.load_server: IdP + SP in one process (waitress via saml_harness.live)"
+                else "bench.load_server: IdP + SP in one process (waitress via saml_harness.deploy.live)"
             ),
         },
         "targets": {

@@ -1,7 +1,7 @@
 """Serve the wired demo deployment for load tests, with extra Okta users assigned to JustCall.
 
 ``python -m bench.load_server --users 200`` starts the mock Okta org and the bundled JustCall SP exactly as
-``saml-harness serve`` does (``saml_harness.wiring.start_deployment``), adds ``--users`` people to the Okta org
+``saml-harness serve`` does (``saml_harness.deploy.wiring.start_deployment``), adds ``--users`` people to the Okta org
 (``load.user.NNN@<demo domain>``, assigned to the JustCall app, not yet JustCall users: their first sign-in
 provisions them just in time), prints one JSON line (URLs, users, database URL, pid) and serves until SIGTERM.
 
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--route-cpu", type=Path, help="write CPU seconds per endpoint here on exit (in-process SP)")
     args = parser.parse_args(argv)
 
-    from saml_harness.wiring import start_deployment
+    from saml_harness.deploy.wiring import start_deployment
 
     # Under load waitress logs "Task queue depth is N" for every queued request: expected here, not news.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)

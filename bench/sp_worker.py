@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     config = json.loads(sys.stdin.readline())
 
     from justcall_sp import create_app
-    from saml_harness.live import LiveServer
+    from saml_harness.deploy.live import LiveServer
 
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = create_app({k: config[k] for k in SHARED_KEYS if k in config})

@@ -115,8 +115,8 @@ def bare_round_trips_per_s(seconds: float = 1.5) -> float:
     """Loopback requests per second through the user agent's transport -> LiveServer -> a Flask no-op."""
     from flask import Flask
 
-    from saml_harness.live import LiveServer
-    from saml_harness.user_agent import UserAgent
+    from saml_harness.agent.user_agent import UserAgent
+    from saml_harness.deploy.live import LiveServer
 
     app = Flask("bench_bare")
 

@@ -2,7 +2,7 @@
 
 ``create_app(config)`` returns the app; ``app.extensions["justcall"]`` is the ``JustCall`` facade.
 This package never imports ``mock_idp`` (a bug shared with the IdP would cancel out); it imports only
-constants from ``saml_harness.xmlns``.
+constants from ``saml_xmlns``.
 """
 
 from __future__ import annotations

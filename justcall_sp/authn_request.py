@@ -11,7 +11,7 @@ from urllib.parse import urlencode, urlsplit
 from lxml import etree
 
 from justcall_sp.timeutil import format_instant
-from saml_harness.xmlns import BINDING_POST, NAMEID_EMAIL, SAML, SAMLP, q
+from saml_xmlns import BINDING_POST, NAMEID_EMAIL, SAML, SAMLP, q
 
 
 @dataclass(frozen=True)

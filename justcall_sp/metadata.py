@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from saml_harness.xmlns import BINDING_POST, MD, NAMEID_EMAIL, SAMLP, q
+from saml_xmlns import BINDING_POST, MD, NAMEID_EMAIL, SAMLP, q
 
 
 def sp_metadata(entity_id: str, acs_url: str) -> bytes:

@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from saml_harness.xmlns import (
+from saml_xmlns import (
     AC_PASSWORD_PROTECTED_TRANSPORT,
     CM_BEARER,
     NAMEID_ENTITY,

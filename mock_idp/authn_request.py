@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from saml_harness.xmlns import SAML, SAMLP, q
+from saml_xmlns import SAML, SAMLP, q
 
 MAX_DECODED_BYTES = 64 * 1024
 """Largest AuthnRequest accepted, after base64 decoding and after inflating."""

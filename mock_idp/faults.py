@@ -19,7 +19,7 @@ from lxml import etree
 from mock_idp.assertion import attribute_value_xml, saml_time
 from mock_idp.keys import Credential
 from mock_idp.model import SamlApp, User
-from saml_harness.xmlns import (
+from saml_xmlns import (
     ATTRNAME_UNSPECIFIED,
     NS,
     SAML,

@@ -11,7 +11,7 @@ from lxml import etree
 
 from mock_idp.assertion import XML_DECLARATION
 from mock_idp.keys import Credential
-from saml_harness.xmlns import BINDING_POST, BINDING_REDIRECT, DS, MD, NAMEID_UNSPECIFIED, SAMLP, q
+from saml_xmlns import BINDING_POST, BINDING_REDIRECT, DS, MD, NAMEID_UNSPECIFIED, SAMLP, q
 
 
 def name_id_formats(configured: str) -> list[str]:

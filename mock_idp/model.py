@@ -12,7 +12,7 @@ from typing import Literal
 
 from mock_idp.authn_request import AuthnRequest
 from mock_idp.keys import Credential
-from saml_harness.xmlns import ATTRNAME_BASIC, ATTRNAME_UNSPECIFIED, ATTRNAME_URI, NAMEID_EMAIL
+from saml_xmlns import ATTRNAME_BASIC, ATTRNAME_UNSPECIFIED, ATTRNAME_URI, NAMEID_EMAIL
 
 UserStatus = Literal["ACTIVE", "DEACTIVATED"]
 KeyStatus = Literal["Active", "Inactive"]

@@ -45,7 +45,7 @@ from mock_idp.model import (
     User,
     UserStatus,
 )
-from saml_harness.xmlns import NAMEID_EMAIL
+from saml_xmlns import NAMEID_EMAIL
 
 Clock = Callable[[], datetime]
 AppRef = SamlApp | str
@@ -94,7 +94,7 @@ def _label_slug(label: str) -> str:
 
 
 class Org:
-    """The mock Okta org and its in-process admin API (what ``saml_harness.wiring`` calls)."""
+    """The mock Okta org and its in-process admin API (what ``saml_harness.deploy.wiring`` calls)."""
 
     def __init__(
         self,

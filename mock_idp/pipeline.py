@@ -16,7 +16,7 @@ from mock_idp.ids import IdFactory
 from mock_idp.keys import Credential
 from mock_idp.model import SamlApp, User
 from mock_idp.signing import SigningSettings, sign_response
-from saml_harness.xmlns import STATUS_SUCCESS
+from saml_xmlns import STATUS_SUCCESS
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from signxml.signer import SignatureReference
 from signxml.util import ec_tag
 
 from mock_idp.keys import Credential
-from saml_harness.xmlns import DS, EC, SAML, SAMLP, q
+from saml_xmlns import DS, EC, SAML, SAMLP, q
 
 # Okta's API enums (okta-fidelity.md 1.5) mapped to signxml's algorithm fragments.
 SIGNATURE_METHODS = {"RSA_SHA256": "rsa-sha256", "RSA_SHA1": "rsa-sha1"}

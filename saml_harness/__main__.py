@@ -1,5 +1,5 @@
 """Run the CLI as ``python -m saml_harness``."""
 
-from saml_harness.cli import main
+from saml_harness.cli.main import main
 
 main()

@@ -10,10 +10,10 @@ the time went to SQLAlchemy's per-statement overhead; the SP's hot path now runs
 
 Applied for real (and removed from here), with their A/B gains measured by ``bench.ab``:
 
-* ``reset`` (+25%): ``Deployment.reset`` restores a snapshot of the SP database (``saml_harness/wiring.py``).
+* ``reset`` (+25%): ``Deployment.reset`` restores a snapshot of the SP database (``saml_harness/deploy/wiring.py``).
 * ``ua`` (+5%): the user agent parses each page's HTML once (``Page.html`` is a cached property).
 * ``transport`` (+19% as proposed with ``http.client``): the user agent sends loopback hops on kept-alive
-  connections of its own, sharing requests' cookie jar (``saml_harness/transport.py``), which also does away
+  connections of its own, sharing requests' cookie jar (``saml_harness/agent/transport.py``), which also does away
   with requests' per-request proxy and netrc environment lookups (the ``trust_env`` part of ``ua``).
 
 ``python -m bench.ab --against REVISION`` A/Bs the working tree against a revision instead.

@@ -11,7 +11,7 @@ from justcall_sp.acs.reasons import Reject
 from justcall_sp.acs.subject import Lookups
 from justcall_sp.acs.text import whole_text
 from justcall_sp.timeutil import parse_instant
-from saml_harness.xmlns import SAML, q
+from saml_xmlns import SAML, q
 
 _KNOWN_CONDITIONS = {q(SAML, "AudienceRestriction"), q(SAML, "OneTimeUse"), q(SAML, "ProxyRestriction")}
 

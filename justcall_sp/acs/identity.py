@@ -9,7 +9,7 @@ from lxml import etree
 
 from justcall_sp.acs.reasons import Reject
 from justcall_sp.acs.text import is_simple, whole_text
-from saml_harness.xmlns import NAMEID_EMAIL, SAML, q
+from saml_xmlns import NAMEID_EMAIL, SAML, q
 
 REQUIRED_ATTRIBUTES = ("email", "firstName", "lastName")
 """Attribute statement names from the help article, Step 2 (exact, case-sensitive)."""

@@ -8,7 +8,7 @@ from lxml import etree
 
 from justcall_sp.acs.reasons import Reject
 from justcall_sp.acs.text import whole_text
-from saml_harness.xmlns import DS, NAMEID_ENTITY, SAML, SAMLP, STATUS_SUCCESS, q
+from saml_xmlns import DS, NAMEID_ENTITY, SAML, SAMLP, STATUS_SUCCESS, q
 
 _ID_ATTRIBUTE_NAMES = ("ID", "Id", "id")
 """Local names signxml resolves references against (``xml:id`` included): all must be unique."""

@@ -28,7 +28,7 @@ from signxml import InvalidCertificate, InvalidDigest, InvalidSignature, Signatu
 from signxml.algorithms import DigestAlgorithm, SignatureMethod
 
 from justcall_sp.acs.reasons import Reject
-from saml_harness.xmlns import (
+from saml_xmlns import (
     ALG_ENVELOPED,
     ALG_EXC_C14N,
     ALG_EXC_C14N_WITH_COMMENTS,

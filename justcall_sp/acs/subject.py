@@ -12,7 +12,7 @@ from justcall_sp.acs.policy import ALLOWED_CLOCK_SKEW
 from justcall_sp.acs.reasons import Reject
 from justcall_sp.acs.text import whole_text
 from justcall_sp.timeutil import parse_instant
-from saml_harness.xmlns import CM_BEARER, NAMEID_ENTITY, SAML, q
+from saml_xmlns import CM_BEARER, NAMEID_ENTITY, SAML, q
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from mock_idp.admin.records import GroupAttributeStatement
 from mock_idp.admin.saml_form import DEFAULT_ISSUER_TEMPLATE, default_issuer
 from mock_idp.model import Group, SamlApp, SigningKey, User
 from mock_idp.org import Org
-from saml_harness.xmlns import AC_PASSWORD_PROTECTED_TRANSPORT
+from saml_xmlns import AC_PASSWORD_PROTECTED_TRANSPORT
 
 # "Application username" <-> credentials.userNameTemplate.template (Okta's built-in templates).
 USERNAME_TEMPLATES: dict[str, str] = {

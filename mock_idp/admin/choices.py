@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from saml_harness.xmlns import (
+from saml_xmlns import (
     ATTRNAME_BASIC,
     ATTRNAME_UNSPECIFIED,
     ATTRNAME_URI,

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
-from saml_harness.xmlns import (
+from saml_xmlns import (
     ALG_ENVELOPED,
     ALG_EXC_C14N,
     ALG_EXC_C14N_WITH_COMMENTS,

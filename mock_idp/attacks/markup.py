@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from mock_idp.faults import OpContext, op
-from saml_harness.xmlns import NS
+from saml_xmlns import NS
 
 KINDS = ("comment", "cdata", "pi")
 

@@ -11,7 +11,7 @@ from lxml import etree
 from mock_idp.attacks.common import first_assertion, make_evil
 from mock_idp.attacks.dsig import SigningKey, direct_signature, remove, sign_enveloped, x509_key_info
 from mock_idp.faults import OpContext, op
-from saml_harness.xmlns import NS
+from saml_xmlns import NS
 
 _TIME_TARGETS = {
     "response": ".",

@@ -30,7 +30,7 @@ from mock_idp.attacks.dsig import (
     x509_key_info,
 )
 from mock_idp.faults import OpContext, op
-from saml_harness.xmlns import MD, SAML, SAMLP, q
+from saml_xmlns import MD, SAML, SAMLP, q
 
 
 def _signature_of(element: etree._Element, what: str) -> etree._Element:

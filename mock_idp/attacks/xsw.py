@@ -23,7 +23,7 @@ from mock_idp.attacks.common import (
 )
 from mock_idp.attacks.dsig import ds, remove
 from mock_idp.faults import OpContext, op
-from saml_harness.xmlns import SAMLP, q
+from saml_xmlns import SAMLP, q
 
 
 def _xsw1(root: etree._Element, ctx: OpContext, evil: str | None, namespaced: bool) -> None:

@@ -13,7 +13,7 @@ from lxml import etree
 from saml_harness.diagnose import checks, identity, signatures
 from saml_harness.diagnose.inputs import InputError, parse_xml
 from saml_harness.diagnose.model import Config, Finding, Report, TrustedCertificate
-from saml_harness.xmlns import DS, SAML, q
+from saml_xmlns import DS, SAML, q
 
 __all__ = ["Config", "Finding", "InputError", "Report", "TrustedCertificate", "diagnose"]
 

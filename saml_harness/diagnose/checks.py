@@ -15,7 +15,7 @@ from lxml import etree
 from saml_harness.diagnose.compare import explain
 from saml_harness.diagnose.model import INVALID_RESPONSE, Config, Finding, Severity, Summary
 from saml_harness.diagnose.timefmt import fmt_instant, human_duration, parse_instant
-from saml_harness.xmlns import CM_BEARER, DS, NAMEID_ENTITY, SAML, SAMLP, STATUS_SUCCESS, q
+from saml_xmlns import CM_BEARER, DS, NAMEID_ENTITY, SAML, SAMLP, STATUS_SUCCESS, q
 
 ACS_LABEL = "JustCall's ACS URL"
 ENTITY_LABEL = "JustCall's Entity ID"

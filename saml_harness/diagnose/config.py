@@ -13,7 +13,7 @@ from pathlib import Path
 from cryptography import x509
 from lxml import etree
 
-from saml_harness.xmlns import DS, MD, q
+from saml_xmlns import DS, MD, q
 
 _PEM_CERT = re.compile(rb"-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----", re.DOTALL)
 

@@ -9,7 +9,7 @@ from lxml import etree
 
 from saml_harness.diagnose.checks import text_of
 from saml_harness.diagnose.model import ATTRIBUTES_MISSING, INVALID_RESPONSE, Finding, Severity
-from saml_harness.xmlns import NAMEID_EMAIL, NAMEID_UNSPECIFIED, SAML, q
+from saml_xmlns import NAMEID_EMAIL, NAMEID_UNSPECIFIED, SAML, q
 
 REQUIRED: Final[dict[str, str]] = {"email": "user.email", "firstName": "user.firstName", "lastName": "user.lastName"}
 """Help article Step 2, attribute statements: Name -> Okta value (names are exact and case-sensitive)."""

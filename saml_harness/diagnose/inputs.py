@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 from lxml import etree
 
-from saml_harness.xmlns import SAMLP, q
+from saml_xmlns import SAMLP, q
 
 KINDS = ("xml", "base64", "form", "saml-tracer", "har")
 

@@ -13,7 +13,7 @@ from typing import Any
 from lxml import etree
 
 from saml_harness.diagnose.checks import text_of
-from saml_harness.xmlns import SAML, q
+from saml_xmlns import SAML, q
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _PERSONAL_TAGS = (q(SAML, "NameID"), q(SAML, "AttributeValue"))

@@ -31,7 +31,7 @@ from saml_harness.diagnose.model import (
     TrustedCertificate,
 )
 from saml_harness.diagnose.timefmt import fmt_instant, human_duration
-from saml_harness.xmlns import ALG_ENVELOPED, ALG_EXC_C14N, ALG_EXC_C14N_WITH_COMMENTS, DS, SAML, q
+from saml_xmlns import ALG_ENVELOPED, ALG_EXC_C14N, ALG_EXC_C14N_WITH_COMMENTS, DS, SAML, q
 
 Outcome = Literal["valid", "digest", "signature", "certificate", "malformed"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from saml_harness.outcome import Outcome
-from saml_harness.trace import Trace
+from saml_harness.agent.outcome import Outcome
+from saml_harness.agent.trace import Trace
 
 PROPERTY = "saml_case"
 """``user_properties`` key under which a test leaves its case record (xdist ships those to the controller)."""

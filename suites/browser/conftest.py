@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from saml_harness.browser_setup import Browser, find_browser
+from saml_harness.browser.setup import Browser, find_browser
 
 
 @pytest.fixture(scope="session")
@@ -15,7 +15,7 @@ def chromium() -> Browser:
     """Scope: session. The Chromium to launch; skips (or fails under REQUIRE_BROWSER=1) when none exists."""
     found = find_browser()
     if found is None:
-        message = "no Chromium found: run `python -m saml_harness.browser_setup` or set CHROMIUM_PATH"
+        message = "no Chromium found: run `python -m saml_harness.browser.setup` or set CHROMIUM_PATH"
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(message)
         pytest.skip(message)

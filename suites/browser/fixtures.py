@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from saml_harness.flows import Credentials
-from saml_harness.wiring import Deployment, seed_justcall, start_deployment
+from saml_harness.agent.flows import Credentials
+from saml_harness.deploy.wiring import Deployment, seed_justcall, start_deployment
 
 __all__ = ["ENGINES", "Fresh", "engine", "fresh", "fresh_live", "new_context", "okta_admin", "open_context"]
 

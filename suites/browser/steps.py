@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Locator, Page, expect
 
-from saml_harness.flows import Credentials
+from saml_harness.agent.flows import Credentials
 
 NOT_ASSIGNED_TITLE = "403 App Not Assigned"
 

@@ -30,9 +30,9 @@ from steps import (
 
 from fixtures import *  # noqa: F403
 from fixtures import OKTA_ADMIN
-from saml_harness.flows import Credentials
-from saml_harness.wiring import Deployment
-from saml_harness.xmlns import MD, NS
+from saml_harness.agent.flows import Credentials
+from saml_harness.deploy.wiring import Deployment
+from saml_xmlns import MD, NS
 
 pytestmark = pytest.mark.browser
 

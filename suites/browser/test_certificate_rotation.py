@@ -22,8 +22,8 @@ from steps import (
 )
 
 from fixtures import *  # noqa: F403
-from saml_harness.flows import Credentials
-from saml_harness.wiring import Deployment
+from saml_harness.agent.flows import Credentials
+from saml_harness.deploy.wiring import Deployment
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from steps import expect_signed_in_to_justcall, sign_in_from_okta_tile, sign_in_with_sso
 
 from fixtures import *  # noqa: F403
-from saml_harness.wiring import Deployment
+from saml_harness.deploy.wiring import Deployment
 
 pytestmark = pytest.mark.browser
 

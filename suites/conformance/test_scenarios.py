@@ -1,6 +1,6 @@
 """Run every conformance scenario in every flow it names, and compare what the SP did with what it must do.
 
-One generic test (``saml_harness.scenario_suite``): the cases are data in ``fixtures/scenarios/*.toml``
+One generic test (``saml_harness.scenarios.suite``): the cases are data in ``fixtures/scenarios/*.toml``
 (the ``security_*`` files belong to the security suite); known deviations of the target are strict
 xfails from ``fixtures/expectations/<target>.toml``.
 """
@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from saml_harness.catalogue import Scenario
-from saml_harness.scenario_suite import check_scenario, parametrize
-from saml_harness.wiring import Deployment
+from saml_harness.deploy.wiring import Deployment
+from saml_harness.scenarios.catalogue import Scenario
+from saml_harness.scenarios.suite import check_scenario, parametrize
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

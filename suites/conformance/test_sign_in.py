@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from saml_harness.flows import FLOWS, IDP_INITIATED, SP_INITIATED, Credentials, judge, run_flow
-from saml_harness.user_agent import UserAgent
-from saml_harness.wiring import Deployment
+from saml_harness.agent.flows import FLOWS, IDP_INITIATED, SP_INITIATED, Credentials, judge, run_flow
+from saml_harness.agent.user_agent import UserAgent
+from saml_harness.deploy.wiring import Deployment
 
 pytestmark = pytest.mark.usefixtures("deployment")
 

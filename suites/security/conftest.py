@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from saml_harness.attacker import CanaryServer, Captured, capture
-from saml_harness.requirements import MARKER, RequirementsPlugin, output_path
-from saml_harness.sp_probe import SettingsPage, open_settings, row_counts
-from saml_harness.user_agent import UserAgent
-from saml_harness.wiring import Deployment
+from saml_harness.agent.user_agent import UserAgent
+from saml_harness.deploy.wiring import Deployment
+from saml_harness.scenarios.requirements import MARKER, RequirementsPlugin, output_path
+from saml_harness.security.attacker import CanaryServer, Captured, capture
+from saml_harness.security.sp_probe import SettingsPage, open_settings, row_counts
 
 PLUGIN_NAME = "saml-harness-requirements"
 

@@ -1,6 +1,6 @@
 """Run every security scenario (``fixtures/scenarios/security_*.toml``) in every flow it names.
 
-The same generic test as the conformance suite (``saml_harness.scenario_suite``): expected verdict,
+The same generic test as the conformance suite (``saml_harness.scenarios.suite``): expected verdict,
 error category, reason code, evidence that the attack is really in the XML, and the safety checks every
 case gets (no 5xx on any hop; the attacker's identity is never signed in).
 """
@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from saml_harness.catalogue import Scenario
-from saml_harness.scenario_suite import check_scenario, parametrize
-from saml_harness.wiring import Deployment
+from saml_harness.deploy.wiring import Deployment
+from saml_harness.scenarios.catalogue import Scenario
+from saml_harness.scenarios.suite import check_scenario, parametrize
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

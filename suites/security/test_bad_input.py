@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from saml_harness.attacker import CanaryServer, deflate_encode
-from saml_harness.sp_probe import SettingsPage, only_activity
-from saml_harness.user_agent import UserAgent
-from saml_harness.wiring import Deployment
+from saml_harness.agent.user_agent import UserAgent
+from saml_harness.deploy.wiring import Deployment
+from saml_harness.security.attacker import CanaryServer, deflate_encode
+from saml_harness.security.sp_probe import SettingsPage, only_activity
 
 # Reads the bundled SP's database and reason codes: an external target cannot be checked this way.
 pytestmark = pytest.mark.bundled_only

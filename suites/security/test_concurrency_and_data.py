@@ -16,9 +16,9 @@ from flask import Flask
 
 from justcall_sp import create_app
 from justcall_sp.models import ReplayEntry
-from saml_harness.attacker import Captured, Delivery, post_to_acs
-from saml_harness.sp_probe import SettingsPage
-from saml_harness.wiring import Deployment
+from saml_harness.deploy.wiring import Deployment
+from saml_harness.security.attacker import Captured, Delivery, post_to_acs
+from saml_harness.security.sp_probe import SettingsPage
 
 # Reads the bundled SP's database and reason codes: an external target cannot be checked this way.
 pytestmark = pytest.mark.bundled_only

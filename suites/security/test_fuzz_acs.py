@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mock_idp.faults import FaultPlan
-from saml_harness import fuzz
-from saml_harness.attacker import capture, encode, post_to_acs
-from saml_harness.user_agent import UserAgent
-from saml_harness.wiring import Deployment
+from saml_harness.agent.user_agent import UserAgent
+from saml_harness.deploy.wiring import Deployment
+from saml_harness.security import fuzz
+from saml_harness.security.attacker import capture, encode, post_to_acs
 
 # Reads the bundled SP's database and reason codes: an external target cannot be checked this way.
 pytestmark = pytest.mark.bundled_only

@@ -17,12 +17,20 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from mock_idp.faults import FaultPlan, Op
-from saml_harness import hostile_xml
-from saml_harness.attacker import CanaryServer, Captured, Delivery, deflate_encode, encode, get_acs, post_to_acs
-from saml_harness.flows import IDP_INITIATED, run_flow
-from saml_harness.sp_probe import only_activity
-from saml_harness.user_agent import UserAgent
-from saml_harness.wiring import Deployment
+from saml_harness.agent.flows import IDP_INITIATED, run_flow
+from saml_harness.agent.user_agent import UserAgent
+from saml_harness.deploy.wiring import Deployment
+from saml_harness.security import hostile_xml
+from saml_harness.security.attacker import (
+    CanaryServer,
+    Captured,
+    Delivery,
+    deflate_encode,
+    encode,
+    get_acs,
+    post_to_acs,
+)
+from saml_harness.security.sp_probe import only_activity
 
 # Reads the bundled SP's database and reason codes: an external target cannot be checked this way.
 pytestmark = pytest.mark.bundled_only

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+import saml_xmlns as xmlns
 from mock_idp import assertion
 from mock_idp.assertion import Attribute, ResponseParams, StatusCode
-from saml_harness import xmlns
 
 BASE = ResponseParams(
     response_id="id1234567890",

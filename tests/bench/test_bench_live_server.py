@@ -10,7 +10,7 @@ import pytest
 import requests
 from flask import Flask
 
-from saml_harness.live import LiveServer, default_server
+from saml_harness.deploy.live import LiveServer, default_server
 
 waitress = pytest.importorskip("waitress")
 

@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from lxml import etree
 
+import saml_xmlns as xmlns
 from mock_idp import pipeline, signing
 from mock_idp.assertion import serialize
 from mock_idp.faults import FaultPlan
 from mock_idp.org import Org
-from saml_harness import xmlns
-from saml_harness.catalogue import load_catalogue
+from saml_harness.scenarios.catalogue import load_catalogue
 
 ACS = "http://127.0.0.1:6000/sso/saml/acme/acs"
 AUDIENCE = "http://127.0.0.1:6000/sso/saml/acme"
@@ -97,7 +97,7 @@ def test_fast_signer_matches_signxml(
 
 
 def catalogue_plans() -> list[Any]:
-    from saml_harness.runner import fault_plan
+    from saml_harness.scenarios.runner import fault_plan
 
     class Anything(dict[str, str]):
         def __missing__(self, key: str) -> str:

@@ -18,7 +18,7 @@ from signxml import XMLSigner
 from signxml.algorithms import CanonicalizationMethod
 
 from saml_harness.diagnose.command import diagnose_command
-from saml_harness.xmlns import CM_BEARER, DS, NAMEID_EMAIL, NAMEID_ENTITY, SAML, SAMLP, STATUS_SUCCESS, XS, XSI, q
+from saml_xmlns import CM_BEARER, DS, NAMEID_EMAIL, NAMEID_ENTITY, SAML, SAMLP, STATUS_SUCCESS, XS, XSI, q
 
 ACS_URL = "https://justcall.example/sso/saml/acme/acs"
 ENTITY_ID = "https://justcall.example/sso/saml/acme"

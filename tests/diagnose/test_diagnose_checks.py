@@ -24,7 +24,7 @@ from lxml import etree
 
 from saml_harness.diagnose import Config, Finding, Report, TrustedCertificate, diagnose
 from saml_harness.diagnose.model import ATTRIBUTES_MISSING, CERTIFICATE_ERROR, INVALID_RESPONSE
-from saml_harness.xmlns import NAMEID_EMAIL, NAMEID_UNSPECIFIED, SAML, STATUS_RESPONDER, q
+from saml_xmlns import NAMEID_EMAIL, NAMEID_UNSPECIFIED, SAML, STATUS_RESPONDER, q
 
 
 def config_for(pki: Pki, **changes: object) -> Config:

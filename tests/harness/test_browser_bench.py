@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from bench.browser import _case, _sign_in, attribute
-from saml_harness.browser_setup import find_browser
-from saml_harness.wiring import Deployment
+from saml_harness.browser.setup import find_browser
+from saml_harness.deploy.wiring import Deployment
 
 Driver = Callable[..., Any]
 
@@ -29,7 +29,7 @@ def in_chromium() -> Iterator[Driver]:
     with ThreadPoolExecutor(1, thread_name_prefix="bench-chromium") as thread:
         found = thread.submit(find_browser).result()
         if found is None:
-            message = "no Chromium found: run `python -m saml_harness.browser_setup` or set CHROMIUM_PATH"
+            message = "no Chromium found: run `python -m saml_harness.browser.setup` or set CHROMIUM_PATH"
             if os.environ.get("REQUIRE_BROWSER") == "1":
                 pytest.fail(message)
             pytest.skip(message)

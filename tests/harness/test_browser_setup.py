@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from saml_harness import browser_setup
-from saml_harness.browser_setup import Browser
+from saml_harness.browser import setup as browser_setup
+from saml_harness.browser.setup import Browser
 
 
 def test_headless_runs_use_the_headless_shell_when_there_is_one() -> None:

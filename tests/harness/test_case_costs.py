@@ -12,10 +12,12 @@ def stack(*frames: str, count: int = 1) -> flame.Stack:
 
 def test_samples_are_sorted_into_client_and_server_parts() -> None:
     client = ("main (_pytest/config/__init__.py)", "runtestprotocol (_pytest/runner.py)")
-    assert part_of((*client, "UserAgent.request (x)", "send (saml_harness/transport.py)")).startswith("user agent")
-    assert part_of((*client, "deployment (conftest.py)", "Deployment.reset (saml_harness/wiring.py)")).startswith(
-        "per-test reset"
+    assert part_of((*client, "UserAgent.request (x)", "send (saml_harness/agent/transport.py)")).startswith(
+        "user agent"
     )
+    assert part_of(
+        (*client, "deployment (conftest.py)", "Deployment.reset (saml_harness/deploy/wiring.py)")
+    ).startswith("per-test reset")
     assert part_of((*client, "TerminalReporter.pytest_runtest_logreport (x)")) == "pytest's own per-test work"
     server = ("Thread._bootstrap (threading.py)", "translate_proxy_headers (waitress/proxy_headers.py)")
     assert part_of((*server, "acs (justcall_sp/acs_views.py)")).startswith("SP: ACS")
@@ -27,7 +29,7 @@ def test_samples_are_sorted_into_client_and_server_parts() -> None:
 
 def test_report_counts_milliseconds_per_case_in_the_window() -> None:
     stacks = [
-        stack("runtestprotocol (r)", "send (saml_harness/transport.py)", count=50),
+        stack("runtestprotocol (r)", "send (saml_harness/agent/transport.py)", count=50),
         stack("runtestprotocol (r)", "live_deployment (conftest.py)", count=500),
     ]
     text = report(stacks, cases=10)

@@ -7,15 +7,15 @@ from pathlib import Path
 import pytest
 
 from mock_idp.faults import OPS, SIGNING_OVERRIDES
-from saml_harness.catalogue import (
+from saml_harness.scenarios.catalogue import (
     TROUBLESHOOTING_ROWS,
     lint,
     load_catalogue,
     load_expectations,
     parse_scenario,
 )
-from saml_harness.evidence import EVIDENCE
-from saml_harness.setup_ops import SETUP_OPS
+from saml_harness.scenarios.evidence import EVIDENCE
+from saml_harness.scenarios.setup_ops import SETUP_OPS
 
 CATALOGUE = load_catalogue()
 

@@ -12,9 +12,9 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from saml_harness.cli import main
-from saml_harness.flows import Credentials, IdpSide, Target, idp_initiated, sp_initiated
-from saml_harness.user_agent import UserAgent
+from saml_harness.agent.flows import Credentials, IdpSide, Target, idp_initiated, sp_initiated
+from saml_harness.agent.user_agent import UserAgent
+from saml_harness.cli.main import main
 
 REQUIRED = ("idp_url", "idp_dashboard_url", "idp_metadata_url", "sp_url", "sp_login_url", "sp_me_url", "users")
 

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from saml_harness.control import create_control_app
-from saml_harness.flows import SP_INITIATED, run_flow
-from saml_harness.live import LiveServer
-from saml_harness.user_agent import UserAgent
-from saml_harness.wiring import Deployment
+from saml_harness.agent.flows import SP_INITIATED, run_flow
+from saml_harness.agent.user_agent import UserAgent
+from saml_harness.deploy.control import create_control_app
+from saml_harness.deploy.live import LiveServer
+from saml_harness.deploy.wiring import Deployment
 
 TOKEN = "test-token-123"
 
@@ -64,8 +64,8 @@ def test_control_listens_on_loopback_only(control: str) -> None:
 
 
 def test_sign_in_page_scenario_picker_arms_the_chosen_fault(deployment: Deployment) -> None:
-    from saml_harness.control import ScenarioPicker
-    from saml_harness.flows import judge
+    from saml_harness.agent.flows import judge
+    from saml_harness.deploy.control import ScenarioPicker
 
     config = deployment.idp_server.app.config
     config["SCENARIO_PICKER"] = ScenarioPicker(deployment)

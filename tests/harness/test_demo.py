@@ -1,6 +1,6 @@
 """The demo data is the same on every machine and casts every part the suites need."""
 
-from saml_harness.demo import CAST, build_demo
+from saml_harness.deploy.demo import CAST, build_demo
 
 
 def test_demo_is_deterministic() -> None:

@@ -7,8 +7,8 @@ import tomllib
 from pathlib import Path
 
 from mock_idp.faults import OPS, SIGNING_OVERRIDES
-from saml_harness.catalogue import lint, parse_scenario
-from saml_harness.setup_ops import SETUP_OPS
+from saml_harness.scenarios.catalogue import lint, parse_scenario
+from saml_harness.scenarios.setup_ops import SETUP_OPS
 
 README = Path("README.md").read_text()
 

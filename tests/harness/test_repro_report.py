@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from saml_harness.browser_setup import find_browser
-from saml_harness.cli import main
+from saml_harness.browser.setup import find_browser
+from saml_harness.cli.main import main
+from saml_harness.cli.repro import mark_changes
 from saml_harness.report.html import failing_hop, sequence_svg
-from saml_harness.repro import mark_changes
 
 
 def run_json(args: list[str]) -> tuple[int, list[dict[str, Any]]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from saml_harness.wiring import RewindableKeys
+from saml_harness.deploy.wiring import RewindableKeys
 
 
 def public_numbers(key: object) -> int:

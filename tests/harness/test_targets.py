@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from saml_harness.targets import TargetError, load_target, sp_from_metadata
+from saml_harness.deploy.targets import TargetError, load_target, sp_from_metadata
 
 EXAMPLE = Path("fixtures/targets/example-staging.toml")
 

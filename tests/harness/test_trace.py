@@ -3,7 +3,7 @@
 import base64
 import zlib
 
-from saml_harness.trace import Hop, Trace, saml_from_form, saml_from_query
+from saml_harness.agent.trace import Hop, Trace, saml_from_form, saml_from_query
 
 XML = b'<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_1"/>'
 

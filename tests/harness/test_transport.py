@@ -13,9 +13,9 @@ import requests
 from flask import Flask, Response, make_response, request, stream_with_context
 from requests.models import PreparedRequest
 
-from saml_harness.live import LiveServer
-from saml_harness.transport import ConnectionPool, form_body, is_loopback, prepared_url, send
-from saml_harness.user_agent import UserAgent
+from saml_harness.agent.transport import ConnectionPool, form_body, is_loopback, prepared_url, send
+from saml_harness.agent.user_agent import UserAgent
+from saml_harness.deploy.live import LiveServer
 
 
 def make_app() -> Flask:
@@ -257,7 +257,7 @@ def test_the_caching_jar_sends_what_the_cookie_jar_sends() -> None:
 
     from requests.cookies import MockRequest, RequestsCookieJar, create_cookie
 
-    from saml_harness.transport import CachingCookieJar
+    from saml_harness.agent.transport import CachingCookieJar
 
     ours, theirs = CachingCookieJar(), RequestsCookieJar()
     urls = [
@@ -300,7 +300,7 @@ def test_a_remembered_cookie_header_expires_with_its_cookie(monkeypatch: pytest.
 
     from requests.cookies import create_cookie
 
-    from saml_harness.transport import CachingCookieJar
+    from saml_harness.agent.transport import CachingCookieJar
 
     start = time.time()
     jar = CachingCookieJar()

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask, redirect, request, session
 
-from saml_harness.flows import Credentials, continue_flow
-from saml_harness.live import LiveServer
-from saml_harness.user_agent import FlowError, UserAgent
+from saml_harness.agent.flows import Credentials, continue_flow
+from saml_harness.agent.user_agent import FlowError, UserAgent
+from saml_harness.deploy.live import LiveServer
 
 
 def make_app() -> Flask:

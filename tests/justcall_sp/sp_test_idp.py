@@ -18,7 +18,7 @@ from lxml import etree
 from signxml import XMLSigner, methods
 from signxml.algorithms import CanonicalizationMethod
 
-from saml_harness.xmlns import (
+from saml_xmlns import (
     AC_PASSWORD_PROTECTED_TRANSPORT,
     ATTRNAME_UNSPECIFIED,
     CM_BEARER,

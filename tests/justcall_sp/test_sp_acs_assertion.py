@@ -12,7 +12,7 @@ from sp_test_idp import build_unsigned, find, sign, tostring
 
 from justcall_sp.acs.policy import ALLOWED_CLOCK_SKEW
 from justcall_sp.service import JustCall
-from saml_harness.xmlns import NAMEID_UNSPECIFIED, SAML, q
+from saml_xmlns import NAMEID_UNSPECIFIED, SAML, q
 
 SKEW = ALLOWED_CLOCK_SKEW
 

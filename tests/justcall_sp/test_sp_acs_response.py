@@ -11,7 +11,7 @@ from sp_helpers import ACS_URL, SLUG, FakeIdp, expect_rejected, post_acs
 from sp_test_idp import build_unsigned, find, parse, sign, tostring
 
 from justcall_sp.service import JustCall
-from saml_harness.xmlns import SAML, STATUS_RESPONDER, q
+from saml_xmlns import SAML, STATUS_RESPONDER, q
 
 
 def test_root_must_be_a_samlp_response(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:

@@ -14,7 +14,7 @@ from sp_test_idp import KeyPair, build, build_unsigned, find, parse, placeholder
 from justcall_sp.acs import signatures
 from justcall_sp.acs.reasons import Reject
 from justcall_sp.service import JustCall
-from saml_harness.xmlns import DS, SAML, SAMLP, q
+from saml_xmlns import DS, SAML, SAMLP, q
 
 CERTIFICATE_ERROR = "Certificate error"
 SUPERVISOR_EMAIL = "sue@acme.example"

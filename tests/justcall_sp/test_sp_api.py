@@ -7,7 +7,7 @@ from lxml import etree
 from sp_helpers import ACS_URL, AGENT, API_TOKEN, ENTITY_ID, OWNER, SLUG, Clock, FakeIdp, become, post_acs, sign_in
 
 from justcall_sp.service import JustCall
-from saml_harness.xmlns import BINDING_POST, MD, NAMEID_EMAIL, q
+from saml_xmlns import BINDING_POST, MD, NAMEID_EMAIL, q
 
 BEARER = {"Authorization": f"Bearer {API_TOKEN}"}
 KEYS = {

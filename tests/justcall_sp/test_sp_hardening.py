@@ -16,7 +16,7 @@ from justcall_sp.models import AuthnRequestRecord
 from justcall_sp.service import JustCall
 from justcall_sp.sso_start import company_email_ok
 from justcall_sp.urls import relay_state_target
-from saml_harness.xmlns import ALG_EXC_C14N, DS, q
+from saml_xmlns import ALG_EXC_C14N, DS, q
 
 
 def _assertion_signature(fake_idp: FakeIdp) -> tuple[object, object]:

@@ -29,7 +29,7 @@ from justcall_sp.db import get_db
 from justcall_sp.models import AuthnRequestRecord
 from justcall_sp.service import JustCall
 from justcall_sp.timeutil import parse_instant
-from saml_harness.xmlns import BINDING_POST, NAMEID_EMAIL, SAML, SAMLP, q
+from saml_xmlns import BINDING_POST, NAMEID_EMAIL, SAML, SAMLP, q
 
 
 def test_password_sign_in_works_without_sso(client: FlaskClient) -> None:

@@ -17,7 +17,7 @@ from mock_idp.faults import FaultPlan
 from mock_idp.model import SamlApp, User
 from mock_idp.org import Org
 from mock_idp.pipeline import IssuedResponse, Login, issue
-from saml_harness.xmlns import NS, SAML
+from saml_xmlns import NS, SAML
 
 ACS_URL = "http://127.0.0.1:6000/sso/saml/acme/acs"
 SP_ENTITY_ID = "http://127.0.0.1:6000/sso/saml/acme"

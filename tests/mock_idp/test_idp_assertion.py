@@ -13,7 +13,7 @@ from mock_idp.assertion import saml_time
 from mock_idp.faults import FaultPlan
 from mock_idp.model import SamlApp, User
 from mock_idp.org import Org
-from saml_harness.xmlns import (
+from saml_xmlns import (
     AC_PASSWORD_PROTECTED_TRANSPORT,
     NAMEID_EMAIL,
     NAMEID_ENTITY,

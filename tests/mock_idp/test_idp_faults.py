@@ -14,7 +14,7 @@ from mock_idp.assertion import saml_time
 from mock_idp.faults import OPS, FaultPlan, Op
 from mock_idp.model import SamlApp, User
 from mock_idp.org import Org
-from saml_harness.xmlns import NAMEID_PERSISTENT, SAML
+from saml_xmlns import NAMEID_PERSISTENT, SAML
 
 REQUIRED_OPS = {
     "set_audience",

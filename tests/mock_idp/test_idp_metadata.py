@@ -8,7 +8,7 @@ from lxml import etree
 from mock_idp.metadata import build_metadata
 from mock_idp.model import SamlApp
 from mock_idp.org import Org
-from saml_harness.xmlns import BINDING_POST, BINDING_REDIRECT, MD, NAMEID_EMAIL, NAMEID_UNSPECIFIED, SAMLP
+from saml_xmlns import BINDING_POST, BINDING_REDIRECT, MD, NAMEID_EMAIL, NAMEID_UNSPECIFIED, SAMLP
 
 
 def _metadata(org: Org, app: SamlApp) -> bytes:

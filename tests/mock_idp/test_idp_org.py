@@ -13,7 +13,7 @@ from mock_idp.faults import FaultPlan
 from mock_idp.keys import KeyPool
 from mock_idp.model import SamlApp, User
 from mock_idp.org import Org
-from saml_harness.xmlns import ATTRNAME_BASIC, ATTRNAME_UNSPECIFIED, NAMEID_EMAIL
+from saml_xmlns import ATTRNAME_BASIC, ATTRNAME_UNSPECIFIED, NAMEID_EMAIL
 
 
 def test_ids_have_oktas_prefixes_and_length(org: Org, justcall: SamlApp, ann: User) -> None:

@@ -15,7 +15,7 @@ from signxml.exceptions import InvalidInput
 from mock_idp.faults import FaultPlan, Op
 from mock_idp.model import SamlApp, User
 from mock_idp.org import Org, utc_now
-from saml_harness.xmlns import (
+from saml_xmlns import (
     ALG_ENVELOPED,
     ALG_EXC_C14N,
     ALG_RSA_SHA1,

@@ -14,7 +14,7 @@ from lxml import etree
 from mock_idp.admin.validation import UNDERSCORE, UNSIGNED
 from mock_idp.model import SamlApp
 from mock_idp.org import Org
-from saml_harness.xmlns import ATTRNAME_BASIC, NAMEID_EMAIL, NAMEID_UNSPECIFIED, NS
+from saml_xmlns import ATTRNAME_BASIC, NAMEID_EMAIL, NAMEID_UNSPECIFIED, NS
 
 VALIDITY = "Validity years out of range. It should be 2 - 10 years."
 

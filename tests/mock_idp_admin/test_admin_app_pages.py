@@ -14,7 +14,7 @@ from lxml import etree
 from mock_idp.admin.inactive import NOT_ACTIVE_TITLE
 from mock_idp.model import SamlApp, User
 from mock_idp.org import Org
-from saml_harness.xmlns import NS
+from saml_xmlns import NS
 
 
 def base(app: SamlApp) -> str:

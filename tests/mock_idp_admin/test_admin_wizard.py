@@ -27,7 +27,7 @@ from mock_idp.admin.general_form import LOGO_ERROR
 from mock_idp.admin.records import MAX_LOGO_BYTES, GroupAttributeStatement
 from mock_idp.admin.validation import BLANK, INVALID_URL, UNDERSCORE, UNSIGNED
 from mock_idp.org import Org
-from saml_harness.xmlns import ATTRNAME_BASIC, ATTRNAME_UNSPECIFIED, NAMEID_EMAIL, NAMEID_PERSISTENT, NS
+from saml_xmlns import ATTRNAME_BASIC, ATTRNAME_UNSPECIFIED, NAMEID_EMAIL, NAMEID_PERSISTENT, NS
 
 
 def finish_article_app(client: FlaskClient, **saml: Any) -> str:

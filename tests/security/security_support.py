@@ -12,8 +12,8 @@ from mock_idp.faults import FaultPlan
 from mock_idp.model import SamlApp, User
 from mock_idp.org import Org
 from mock_idp.pipeline import Login, issue
-from saml_harness.catalogue import Scenario
-from saml_harness.runner import fault_plan
+from saml_harness.scenarios.catalogue import Scenario
+from saml_harness.scenarios.runner import fault_plan
 
 ACS_URL = "http://127.0.0.1:6000/sso/saml/acme/acs"
 SP_ENTITY_ID = "http://127.0.0.1:6000/sso/saml/acme"

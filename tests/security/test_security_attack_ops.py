@@ -7,9 +7,9 @@ from lxml import etree
 from security_support import EMAIL, Idp
 
 from mock_idp.faults import OPS, FaultPlan, Op
-from saml_harness.catalogue import Scenario, load_catalogue, parse_scenario
-from saml_harness.evidence import check_evidence
-from saml_harness.xmlns import DS, SAML, SAMLP, q
+from saml_harness.scenarios.catalogue import Scenario, load_catalogue, parse_scenario
+from saml_harness.scenarios.evidence import check_evidence
+from saml_xmlns import DS, SAML, SAMLP, q
 
 SECURITY = load_catalogue(suite="security")
 OWNER = "owner@acme.example"

@@ -9,8 +9,8 @@ from signxml import SignatureConfiguration, XMLVerifier
 
 from mock_idp.attacks.resign import HMAC_SECRET
 from mock_idp.faults import FaultPlan, Op
-from saml_harness import dsig_check
-from saml_harness.xmlns import DS, SAML, SAMLP, q
+from saml_harness.security import dsig_check
+from saml_xmlns import DS, SAML, SAMLP, q
 
 ASSERTION_LOCATION = f"./{q(SAML, 'Assertion')}/"
 

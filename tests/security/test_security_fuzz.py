@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from lxml import etree
 from security_support import Idp
 
-from saml_harness import fuzz
+from saml_harness.security import fuzz
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def test_cases_are_saved_with_a_replay_command(tmp_path: object, genuine: bytes)
     case = fuzz.Case({"level": "bytes", "steps": [["flip", 1, 2]]}, True, ["HTTP 500"], "b64", "b64m", [500])
     path = fuzz.save(case, folder)
     saved = json.loads(path.read_text())
-    assert saved["replay"] == f"python -m saml_harness.fuzz replay {path}"
+    assert saved["replay"] == f"python -m saml_harness.security.fuzz replay {path}"
     assert fuzz.Mutation.from_json(saved["mutation"]).steps == (("flip", 1, 2),)
 
 

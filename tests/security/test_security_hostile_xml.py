@@ -6,8 +6,8 @@ import pytest
 from lxml import etree
 from security_support import EMAIL, Idp
 
-from saml_harness import hostile_xml
-from saml_harness.xmlns import DS, SAML, SAMLP, q
+from saml_harness.security import hostile_xml
+from saml_xmlns import DS, SAML, SAMLP, q
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,10 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from saml_harness.catalogue import ROOT, lint, load_catalogue
-from saml_harness.requirements import Requirement, Run, build_report, lint_requirements, load_requirements
+from saml_harness.scenarios.catalogue import lint, load_catalogue
+from saml_harness.scenarios.requirements import Requirement, Run, build_report, lint_requirements, load_requirements
+
+ROOT = Path(__file__).resolve().parents[2]
 
 REQUIREMENTS = load_requirements()
 CATALOGUE = load_catalogue()
@@ -25,7 +27,7 @@ def test_requirements_pass_lint() -> None:
 
 def test_catalogue_requirement_ids_exist() -> None:
     from mock_idp.faults import OPS, SIGNING_OVERRIDES
-    from saml_harness.setup_ops import SETUP_OPS
+    from saml_harness.scenarios.setup_ops import SETUP_OPS
 
     ids = [r.id for r in REQUIREMENTS]
     assert lint(CATALOGUE, OPS, SETUP_OPS, SIGNING_OVERRIDES, ids) == []

@@ -8,7 +8,7 @@ import pytest
 from stranger_support import Okta, Stranger, start_okta, start_stranger
 
 from mock_idp.keys import KeyPool
-from saml_harness.user_agent import UserAgent
+from saml_harness.agent.user_agent import UserAgent
 
 
 @pytest.fixture(scope="session")

@@ -12,10 +12,10 @@ import requests
 
 from mock_idp import create_app as create_idp
 from mock_idp.keys import KeyPool
-from saml_harness.flows import Credentials, IdpSide, Target
-from saml_harness.live import LiveServer
-from saml_harness.user_agent import Page, UserAgent
-from saml_harness.xmlns import ATTRNAME_UNSPECIFIED, NAMEID_EMAIL
+from saml_harness.agent.flows import Credentials, IdpSide, Target
+from saml_harness.agent.user_agent import Page, UserAgent
+from saml_harness.deploy.live import LiveServer
+from saml_xmlns import ATTRNAME_UNSPECIFIED, NAMEID_EMAIL
 
 STRANGER_DIR = Path(__file__).resolve().parents[1] / "stranger_sp"
 """``tests/stranger_sp``: the SP is a script directory, not a package, so it is imported by path."""

@@ -14,8 +14,8 @@ import pytest
 import requests
 from stranger_support import EMAIL, PASSWORD, STRANGER_DIR, Okta
 
-from saml_harness.flows import Credentials, IdpSide, Target, idp_initiated
-from saml_harness.user_agent import UserAgent
+from saml_harness.agent.flows import Credentials, IdpSide, Target, idp_initiated
+from saml_harness.agent.user_agent import UserAgent
 
 READY_TIMEOUT = 20.0
 

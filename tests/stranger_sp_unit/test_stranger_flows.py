@@ -5,8 +5,8 @@ from __future__ import annotations
 from stranger_support import EMAIL, Stranger, post_to_acs, posted_saml_response
 
 from mock_idp.faults import FaultPlan, Op
-from saml_harness.flows import continue_flow, idp_initiated, sp_initiated
-from saml_harness.user_agent import UserAgent
+from saml_harness.agent.flows import continue_flow, idp_initiated, sp_initiated
+from saml_harness.agent.user_agent import UserAgent
 
 
 def arm(stranger: Stranger, plan: FaultPlan) -> None:

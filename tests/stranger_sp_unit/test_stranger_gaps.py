@@ -2,7 +2,7 @@
 
 These are the stranger's real verdicts that its expectations file records: if python3-saml changes, these fail and
 the expectations must be re-measured. The JustCall reason code in each id is what the bundled SP answers to the same
-fault plan (measured with the same plans against ``saml_harness.wiring.start_deployment``).
+fault plan (measured with the same plans against ``saml_harness.deploy.wiring.start_deployment``).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from onelogin.saml2.settings import OneLogin_Saml2_Settings
 from stranger_support import EMAIL, Stranger, post_to_acs, posted_saml_response
 
 from mock_idp.faults import FaultPlan, Op
-from saml_harness.flows import idp_initiated, sp_initiated
-from saml_harness.user_agent import UserAgent
+from saml_harness.agent.flows import idp_initiated, sp_initiated
+from saml_harness.agent.user_agent import UserAgent
 
 SCD = "saml2:Assertion/saml2:Subject/saml2:SubjectConfirmation/saml2:SubjectConfirmationData"
 

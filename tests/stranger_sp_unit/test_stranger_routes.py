@@ -13,8 +13,8 @@ from lxml import etree
 from onelogin.saml2.utils import OneLogin_Saml2_Utils
 from stranger_support import Stranger, post_to_acs
 
-from saml_harness.user_agent import UserAgent
-from saml_harness.xmlns import BINDING_POST, MD, NAMEID_EMAIL, SAMLP
+from saml_harness.agent.user_agent import UserAgent
+from saml_xmlns import BINDING_POST, MD, NAMEID_EMAIL, SAMLP
 
 NS = {"md": MD, "samlp": SAMLP}
 

@@ -9,7 +9,7 @@ from typing import Any
 import requests
 from sqlalchemy import func, select
 
-from saml_harness.user_agent import UserAgent, form_values
+from saml_harness.agent.user_agent import UserAgent, form_values
 
 ACTIVITY_TABLE = "sso_activity"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from saml_harness.flows import IDP_INITIATED, Credentials, IdpSide, Target
+from saml_harness.agent.flows import IDP_INITIATED, Credentials, IdpSide, Target
 
 
 def run_in_browser(
@@ -13,7 +13,7 @@ def run_in_browser(
     """Click through ``flow`` in Chromium; return the final URL, the visible error and who the SP says is in."""
     from playwright.sync_api import sync_playwright
 
-    from saml_harness.browser_setup import ensure_browser
+    from saml_harness.browser.setup import ensure_browser
 
     browser_info = ensure_browser()
     with sync_playwright() as p:

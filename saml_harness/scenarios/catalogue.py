@@ -11,11 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from saml_harness.flows import FLOWS
-
-ROOT = Path(__file__).resolve().parent.parent
-SCENARIO_DIR = ROOT / "fixtures" / "scenarios"
-EXPECTATIONS_DIR = ROOT / "fixtures" / "expectations"
+from saml_harness.agent.flows import FLOWS
+from saml_harness.data import EXPECTATIONS_DIR, SCENARIO_DIR
 
 EXPECTS = ("accept", "reject", "idp_error")
 LEVELS = ("MUST", "SHOULD", "POLICY")

@@ -16,8 +16,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode
 
-from saml_harness.flows import IDP_INITIATED, Credentials, IdpSide, Target
-from saml_harness.user_agent import FlowError, Page, UserAgent
+from saml_harness.agent.flows import IDP_INITIATED, Credentials, IdpSide, Target
+from saml_harness.agent.user_agent import FlowError, Page, UserAgent
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from typing import Any
 import requests
 from lxml import etree
 
-from saml_harness.flows import Target
-from saml_harness.xmlns import BINDING_POST, MD
+from saml_harness.agent.flows import Target
+from saml_xmlns import BINDING_POST, MD
 
 TOP_KEYS = {
     "name",

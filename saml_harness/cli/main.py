@@ -16,9 +16,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from saml_harness.control import ScenarioPicker, create_control_app
-from saml_harness.live import LiveServer
-from saml_harness.wiring import Deployment, start_deployment
+from saml_harness.deploy.control import ScenarioPicker, create_control_app
+from saml_harness.deploy.live import LiveServer
+from saml_harness.deploy.wiring import Deployment, start_deployment
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -142,7 +142,7 @@ def print_serve_banner(info: dict[str, Any]) -> None:
 @click.argument("prefix", required=False, default="")
 def scenarios(as_json: bool, flow: str | None, prefix: str) -> None:
     """List the scenario catalogue (optionally only ids starting with PREFIX)."""
-    from saml_harness.catalogue import load_catalogue
+    from saml_harness.scenarios.catalogue import load_catalogue
 
     chosen = [s for s in load_catalogue() if s.id.startswith(prefix) and (flow is None or flow in s.flows)]
     if as_json:
@@ -171,9 +171,9 @@ def repro(scenario_id: str, flow: str, target_file: Path | None, headed: bool, i
 
     Exit 0 when the SP did what the scenario expects, 1 when it did not, 2 for a usage error.
     """
-    from saml_harness.catalogue import by_id, load_catalogue
-    from saml_harness.repro import reproduce, start_for
-    from saml_harness.targets import TargetError, load_target
+    from saml_harness.cli.repro import reproduce, start_for
+    from saml_harness.deploy.targets import TargetError, load_target
+    from saml_harness.scenarios.catalogue import by_id, load_catalogue
 
     scenarios = by_id(load_catalogue())
     scenario = scenarios.get(scenario_id)
@@ -195,8 +195,8 @@ def repro(scenario_id: str, flow: str, target_file: Path | None, headed: bool, i
         results = [reproduce(deployment, scenario, f) for f in flows]
         browser_runs = []
         if headed or in_browser:
-            from saml_harness.browser_flow import run_in_browser
-            from saml_harness.runner import arm_scenario
+            from saml_harness.browser.flow import run_in_browser
+            from saml_harness.scenarios.runner import arm_scenario
 
             for f in flows:
                 deployment.reset()
@@ -213,7 +213,7 @@ def repro(scenario_id: str, flow: str, target_file: Path | None, headed: bool, i
             extra = {"browser": browser_runs[index]} if browser_runs else {}
             click.echo(json.dumps(result.as_json() | extra, default=str))
     else:
-        from saml_harness.repro_render import print_repro
+        from saml_harness.cli.repro_render import print_repro
 
         for index, result in enumerate(results):
             print_repro(Console(), result, browser_runs[index] if browser_runs else None)

@@ -16,8 +16,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
-from saml_harness.catalogue import Scenario, fill
-from saml_harness.xmlns import ALG_RSA_SHA1, DS, NS, SAML, q
+from saml_harness.scenarios.catalogue import Scenario, fill
+from saml_xmlns import ALG_RSA_SHA1, DS, NS, SAML, q
 
 TIME_TOLERANCE = timedelta(seconds=120)
 """How far a shifted time may sit from the expected instant (the flow itself takes time)."""
@@ -320,4 +320,4 @@ def _check_all(
 
 
 # The attack ops' checks register themselves in EVIDENCE; imported last because they use the helpers above.
-from saml_harness import attack_evidence  # noqa: E402
+from saml_harness.scenarios import attack_evidence  # noqa: E402

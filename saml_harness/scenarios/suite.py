@@ -12,16 +12,16 @@ from typing import Any
 
 import pytest
 
-from saml_harness.catalogue import Scenario, load_catalogue, load_expectations
-from saml_harness.evidence import check_evidence
-from saml_harness.flows import IDP_INITIATED
-from saml_harness.outcome import Outcome
-from saml_harness.pytest_plugin import TARGET_KEY
+from saml_harness.agent.flows import IDP_INITIATED
+from saml_harness.agent.outcome import Outcome
+from saml_harness.deploy.targets import TargetSpec
+from saml_harness.deploy.wiring import Deployment
+from saml_harness.plugin.hooks import TARGET_KEY
 from saml_harness.report.records import case_record, describe_fault
-from saml_harness.runner import mismatches, placeholders, run_scenario
-from saml_harness.setup_ops import BUNDLED_ONLY
-from saml_harness.targets import TargetSpec
-from saml_harness.wiring import Deployment
+from saml_harness.scenarios.catalogue import Scenario, load_catalogue, load_expectations
+from saml_harness.scenarios.evidence import check_evidence
+from saml_harness.scenarios.runner import mismatches, placeholders, run_scenario
+from saml_harness.scenarios.setup_ops import BUNDLED_ONLY
 
 
 def parametrize(metafunc: pytest.Metafunc, suite: str) -> None:

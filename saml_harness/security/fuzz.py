@@ -3,7 +3,8 @@
 A mutation is a tuple of steps (plain data), so a failing case can be saved as JSON and replayed against a
 fresh response. ``strategies`` builds them for hypothesis; ``apply`` turns a genuine response into the
 mutant; ``judge`` says what is wrong with the SP's answer (a 5xx, or a session for anyone or anything
-other than what the IdP signed). ``python -m saml_harness.fuzz replay reports/fuzz/<case>.json`` re-runs a case.
+other than what the IdP signed).
+``python -m saml_harness.security.fuzz replay reports/fuzz/<case>.json`` re-runs a case.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from hypothesis import strategies as st
 from lxml import etree
 
-from saml_harness.xmlns import SAML, q
+from saml_xmlns import SAML, q
 
 Step = tuple[Any, ...]
 FUZZ_EXAMPLES_ENV = "FUZZ_EXAMPLES"
@@ -300,7 +301,7 @@ def save(case: Case, folder: Path = REPORT_DIR) -> Path:
     """Write ``case`` as JSON (with the command that replays it) and return the path."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / case.name
-    document = asdict(case) | {"replay": f"python -m saml_harness.fuzz replay {path}"}
+    document = asdict(case) | {"replay": f"python -m saml_harness.security.fuzz replay {path}"}
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return path
 
@@ -313,9 +314,9 @@ def budget(default: int = DEFAULT_EXAMPLES) -> int:
 
 def replay(path: Path) -> int:
     """Re-run a saved case against a fresh deployment: apply its mutation to a new genuine response and post it."""
-    from saml_harness.attacker import capture, encode, post_to_acs
-    from saml_harness.user_agent import UserAgent
-    from saml_harness.wiring import start_deployment
+    from saml_harness.agent.user_agent import UserAgent
+    from saml_harness.deploy.wiring import start_deployment
+    from saml_harness.security.attacker import capture, encode, post_to_acs
 
     document = json.loads(path.read_text(encoding="utf-8"))
     mutation = Mutation.from_json(document["mutation"])
@@ -337,7 +338,7 @@ def replay(path: Path) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: ``replay CASE``."""
-    parser = argparse.ArgumentParser(prog="python -m saml_harness.fuzz", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m saml_harness.security.fuzz", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     replay_parser = commands.add_parser("replay", help="re-run a saved failing case")
     replay_parser.add_argument("case", type=Path)

@@ -10,8 +10,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from saml_harness.cli.repro import Repro
 from saml_harness.report.records import describe_fault
-from saml_harness.repro import Repro
 
 
 def _path(url: str, limit: int = 60) -> str:

@@ -1,6 +1,6 @@
 """Evidence checks for the attack ops: each proves the attack's shape is really in the XML that was sent.
 
-Registered in ``saml_harness.evidence.EVIDENCE`` (imported from there). Shapes are read independently of the
+Registered in ``saml_harness.scenarios.evidence.EVIDENCE`` (imported from there). Shapes are read independently of the
 IdP's attack code: by local names, IDs and signature values, never by calling ``mock_idp.attacks``.
 """
 
@@ -13,9 +13,9 @@ from typing import Any
 
 from lxml import etree
 
-from saml_harness import dsig_check
-from saml_harness.evidence import TIME_TOLERANCE, elements, evidence, parse_time, text_of
-from saml_harness.xmlns import DS, SAML, q
+from saml_harness.scenarios.evidence import TIME_TOLERANCE, elements, evidence, parse_time, text_of
+from saml_harness.security import dsig_check
+from saml_xmlns import DS, SAML, q
 
 TRUSTED_CERTIFICATE: ContextVar[Callable[[], bytes | None] | None] = ContextVar("TRUSTED_CERTIFICATE", default=None)
 """How to get the certificate the SP trusts (DER), set by ``check_evidence`` while it runs the checks.

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
-from saml_harness.xmlns import DS, SAML, SAMLP, q
+from saml_xmlns import DS, SAML, SAMLP, q
 
 _DECLARATION = re.compile(rb"^<\?xml[^>]*\?>\s*")
 _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)

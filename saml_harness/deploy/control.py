@@ -13,9 +13,9 @@ from typing import Any
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from saml_harness.catalogue import Scenario, by_id, load_catalogue
-from saml_harness.runner import arm_scenario
-from saml_harness.wiring import Deployment
+from saml_harness.deploy.wiring import Deployment
+from saml_harness.scenarios.catalogue import Scenario, by_id, load_catalogue
+from saml_harness.scenarios.runner import arm_scenario
 
 MAX_BODY = 16 * 1024
 
@@ -37,7 +37,7 @@ class ScenarioPicker:
 
 def create_control_app(deployment: Deployment, token: str, catalogue: list[Scenario] | None = None) -> Flask:
     """Build the control API for ``deployment``, guarded by the bearer ``token``."""
-    app = Flask("saml_harness.control")
+    app = Flask("saml_harness.deploy.control")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     scenarios = by_id(catalogue if catalogue is not None else load_catalogue())
     people = {p.email.lower(): p for p in deployment.demo.people}

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from saml_harness.catalogue import ROOT, Scenario, load_catalogue
+from saml_harness.data import REQUIREMENTS_FILE
+from saml_harness.scenarios.catalogue import Scenario, load_catalogue
 
-REQUIREMENTS_FILE = ROOT / "fixtures" / "requirements.toml"
 DEFAULT_OUTPUT = "reports/requirements.json"
 OUTPUT_ENV = "REQUIREMENTS_JSON"
 """Environment variable naming where the plugin writes its JSON (default ``reports/requirements.json``)."""

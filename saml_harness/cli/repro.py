@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from saml_harness.catalogue import Scenario
-from saml_harness.flows import run_flow
-from saml_harness.outcome import Outcome
+from saml_harness.agent.flows import run_flow
+from saml_harness.agent.outcome import Outcome
+from saml_harness.agent.user_agent import UserAgent
+from saml_harness.deploy.targets import TargetSpec
+from saml_harness.deploy.wiring import Deployment, start_deployment, start_external_deployment
 from saml_harness.report.records import case_record, describe_fault
-from saml_harness.runner import mismatches, run_scenario
-from saml_harness.targets import TargetSpec
-from saml_harness.user_agent import UserAgent
-from saml_harness.wiring import Deployment, start_deployment, start_external_deployment
+from saml_harness.scenarios.catalogue import Scenario
+from saml_harness.scenarios.runner import mismatches, run_scenario
 
 VOLATILE = [
     (

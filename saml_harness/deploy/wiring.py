@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from saml_harness import xmlns
-from saml_harness.demo import ASSIGNED_GROUPS, Demo, build_demo
-from saml_harness.flows import Credentials, IdpSide, Target
-from saml_harness.live import LiveServer
-from saml_harness.targets import LaunchedSp, TargetSpec
+import saml_xmlns as xmlns
+from saml_harness.agent.flows import Credentials, IdpSide, Target
+from saml_harness.deploy.demo import ASSIGNED_GROUPS, Demo, build_demo
+from saml_harness.deploy.live import LiveServer
+from saml_harness.deploy.targets import LaunchedSp, TargetSpec
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class RewindableKeys:

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
-from saml_harness.xmlns import ALG_EXC_C14N_WITH_COMMENTS, DS, q
+from saml_xmlns import ALG_EXC_C14N_WITH_COMMENTS, DS, q
 
 _C14N_INCLUSIVE = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
 _RSA_HASHES: dict[str, type[hashes.HashAlgorithm]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from saml_harness.trace import Trace
+from saml_harness.agent.trace import Trace
 
 
 @dataclass

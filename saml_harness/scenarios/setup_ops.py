@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from saml_harness.wiring import Deployment, configure_justcall, write_idp_trust
+from saml_harness.deploy.wiring import Deployment, configure_justcall, write_idp_trust
 
 SetupOp = Callable[..., None]
 SETUP_OPS: dict[str, SetupOp] = {}

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from saml_harness.deploy.targets import TargetSpec, load_target
 from saml_harness.report.records import PROPERTY
-from saml_harness.targets import TargetSpec, load_target
 
 TARGET_KEY = pytest.StashKey[TargetSpec | None]()
 """Where the loaded ``--target`` spec lives on the pytest config (None: the bundled JustCall SP)."""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from saml_harness.catalogue import Op, Scenario, fill
-from saml_harness.flows import SP_INITIATED, judge, run_flow
-from saml_harness.outcome import Outcome
-from saml_harness.setup_ops import apply_setup
-from saml_harness.user_agent import UserAgent
-from saml_harness.wiring import Deployment
+from saml_harness.agent.flows import SP_INITIATED, judge, run_flow
+from saml_harness.agent.outcome import Outcome
+from saml_harness.agent.user_agent import UserAgent
+from saml_harness.deploy.wiring import Deployment
+from saml_harness.scenarios.catalogue import Op, Scenario, fill
+from saml_harness.scenarios.setup_ops import apply_setup
 
 
 def placeholders(deployment: Deployment, email: str) -> dict[str, str]:

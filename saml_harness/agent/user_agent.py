@@ -14,8 +14,8 @@ from urllib.parse import urljoin
 import lxml.html
 import requests
 
-from saml_harness.trace import Hop, Trace, saml_from_form, saml_from_query
-from saml_harness.transport import Answer, CachingCookieJar, ConnectionPool, is_loopback, send
+from saml_harness.agent.trace import Hop, Trace, saml_from_form, saml_from_query
+from saml_harness.agent.transport import Answer, CachingCookieJar, ConnectionPool, is_loopback, send
 
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_HOPS = 25

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-from saml_harness.outcome import Outcome
-from saml_harness.user_agent import FlowError, Page, UserAgent
+from saml_harness.agent.outcome import Outcome
+from saml_harness.agent.user_agent import FlowError, Page, UserAgent
 
 SP_INITIATED = "sp_initiated"
 IDP_INITIATED = "idp_initiated"

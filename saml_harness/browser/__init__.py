@@ -1,0 +1,1 @@
+"""The browser side: finding a Chromium for Playwright and driving a flow in it."""

@@ -1,0 +1,1 @@
+"""The ``saml-harness`` command line: serve, scenarios, repro, diagnose, report."""

@@ -1,0 +1,1 @@
+"""Scenarios as data: the catalogue, running one, SP-side setup steps, evidence, requirement tracing."""
