@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
 from saml_harness.agent.outcome import Outcome
@@ -17,6 +17,26 @@ from saml_harness.agent.user_agent import FlowError, Page, UserAgent
 SP_INITIATED = "sp_initiated"
 IDP_INITIATED = "idp_initiated"
 FLOWS = (SP_INITIATED, IDP_INITIATED)
+
+
+PROFILES = ("justcall", "saml2-sp")
+"""``justcall``: every JustCall policy applies (the bundled SP, real JustCall staging); ``saml2-sp``: spec MUSTs and
+security only, so a JustCall policy the SP does not follow is a policy difference, not a failure."""
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What the SP under test says about its own rules; the suites read these instead of assuming the bundled SP's."""
+
+    clock_skew_s: int = 90
+    """Allowed clock skew either way, in seconds (time-window cases step past it with a margin)."""
+    required_attributes: tuple[str, ...] = ("email", "firstName", "lastName")
+    """Attribute names (as sent by Okta) the SP needs to sign a person in."""
+    nameid_format: str = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
+    signed_response_required: bool = False
+    signed_assertion_required: bool = True
+    sha1_accepted: bool = False
+    idp_initiated_allowed: bool = True
 
 
 @dataclass(frozen=True)
@@ -50,6 +70,9 @@ class Target:
     """Where a POST ends the SP session (the bundled SP's sign-out needs its CSRF form instead)."""
     bundled: bool = False
     """The bundled JustCall SP: reason codes and SP-side setup are available."""
+    profile: str = "justcall"
+    """Which rules apply (one of ``PROFILES``)."""
+    claims: Claims = field(default_factory=Claims)
 
 
 @dataclass(frozen=True)
