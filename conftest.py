@@ -12,9 +12,10 @@ import pytest
 
 from saml_harness.agent.flows import IdpSide, Target
 from saml_harness.agent.user_agent import UserAgent
-from saml_harness.deploy.targets import TargetSpec, load_target
+from saml_harness.deploy.idp_state import IdpStateError
+from saml_harness.deploy.targets import TargetError, TargetSpec, load_target
 from saml_harness.deploy.wiring import Deployment, start_deployment, start_external_deployment
-from saml_harness.plugin.hooks import TARGET_KEY
+from saml_harness.plugin.hooks import IDENTITY_KEY, TARGET_KEY, USAGE_ERROR, stop_unless_reachable
 
 
 @pytest.fixture(scope="session")
@@ -24,14 +25,29 @@ def target_spec(pytestconfig: pytest.Config) -> TargetSpec | None:
 
 
 @pytest.fixture(scope="session")
-def live_deployment(tmp_path_factory: pytest.TempPathFactory, target_spec: TargetSpec | None) -> Iterator[Deployment]:
-    """Scope: session. The mock Okta org and the SP under test, wired as the article's Steps 1-5."""
+def live_deployment(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory, target_spec: TargetSpec | None
+) -> Iterator[Deployment]:
+    """Scope: session. The mock Okta org and the SP under test, wired as the article's Steps 1-5.
+
+    A target that cannot be loaded, launched or reached ends the run here with one line (exit 2).
+    """
     folder = tmp_path_factory.mktemp("deployment")
+    identity = pytestconfig.stash[IDENTITY_KEY]
     if target_spec is None:
-        deployment = start_deployment(database_url=f"sqlite:///{folder / 'justcall.sqlite3'}")
+        deployment = start_deployment(database_url=f"sqlite:///{folder / 'justcall.sqlite3'}", identity=identity)
     else:
-        spec = load_target(target_spec.path)
-        deployment = start_external_deployment(spec, folder / "trust")
+        try:
+            spec = load_target(target_spec.path)
+            deployment = start_external_deployment(spec, folder / "trust", identity=identity)
+        except (TargetError, IdpStateError) as exc:
+            pytest.exit(f"usage error: {exc}", returncode=USAGE_ERROR)
+        if spec.launch is not None:
+            try:
+                stop_unless_reachable(spec)
+            except BaseException:
+                deployment.stop()
+                raise
     yield deployment
     deployment.stop()
 

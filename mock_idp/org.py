@@ -255,7 +255,8 @@ class Org:
         ``settings`` are the other SamlApp fields: recipient, destination (default ``sso_url``: "Use this
         for Recipient URL and Destination URL"), default_relay_state, name_id_format (default
         EmailAddress), application_username, response_signed, assertion_signed, signature_algorithm,
-        digest_algorithm, honor_force_authn, issuer (default ``http://www.okta.com/{externalKey}``).
+        digest_algorithm, honor_force_authn, issuer (default ``http://www.okta.com/{externalKey}``); and
+        ``id``, ``external_key``, ``link_id`` to keep the ids of an org identity made earlier.
         """
         with self._lock:
             slug = _label_slug(label)
@@ -263,13 +264,18 @@ class Org:
             n = 1
             while f"{self.name}_{slug}_{n}" in taken:
                 n += 1
-            external_key = self._ids.okta_id("exk")
+            # A stable org identity (saml-harness idp init) brings its own ids, so staging's config stays valid.
+            external_key = settings.pop("external_key", None) or self._ids.okta_id("exk")
+            app_id = settings.pop("id", None) or self._ids.okta_id("0oa")
+            link_id = settings.pop("link_id", None) or self._ids.okta_id("aln")
+            if app_id in self._apps:
+                raise ValueError(f"an app with id {app_id} exists")
             app = SamlApp(
-                id=self._ids.okta_id("0oa"),
+                id=app_id,
                 name=f"{self.name}_{slug}_{n}",
                 label=label,
                 external_key=external_key,
-                link_id=self._ids.okta_id("aln"),
+                link_id=link_id,
                 sso_url=sso_url,
                 recipient=settings.pop("recipient", None) or sso_url,
                 destination=settings.pop("destination", None) or sso_url,

@@ -67,7 +67,9 @@ class Target:
     identity_pattern: str | None = None
     """Without a who-am-I URL: a regex whose group 1 is the signed-in email on the final page."""
     logout_url: str | None = None
-    """Where a POST ends the SP session (the bundled SP's sign-out needs its CSRF form instead)."""
+    """Where a request ends the SP session (the bundled SP's sign-out needs its CSRF form instead)."""
+    logout_method: str = "POST"
+    """``POST`` or ``GET`` to ``logout_url``."""
     bundled: bool = False
     """The bundled JustCall SP: reason codes and SP-side setup are available."""
     profile: str = "justcall"

@@ -11,8 +11,9 @@ from typing import Any
 import saml_xmlns as xmlns
 from saml_harness.agent.flows import Credentials, IdpSide, Target
 from saml_harness.deploy.demo import ASSIGNED_GROUPS, Demo, build_demo
+from saml_harness.deploy.idp_state import IdpIdentity, load_identity
 from saml_harness.deploy.live import LiveServer
-from saml_harness.deploy.targets import LaunchedSp, TargetSpec
+from saml_harness.deploy.targets import LaunchedSp, TargetSpec, run_trust_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -82,6 +83,14 @@ class Deployment:
     """Every SP row right after wiring: restoring it is ~30x faster than re-seeding (bench: +25% suite speed)."""
     keys: RewindableKeys | None = None
     """The IdP's key source, rewound with the org on reset (None: the IdP generates every key afresh)."""
+    identity: IdpIdentity | None = None
+    """The stable org identity the IdP was started with (``--idp-state``), if any."""
+    trust_server: LiveServer | None = None
+    """Serves the trusted IdP metadata at ``{idp_metadata_url}`` (external targets)."""
+    trust_values: dict[str, str] = field(default_factory=dict)
+    """The ``[launch]`` / ``[trust]`` placeholders."""
+    _trust_changed: bool = False
+    """A scenario updated the SP's trust: the reset must tell the SP the original certificate again."""
 
     @property
     def bundled(self) -> bool:
@@ -143,6 +152,9 @@ class Deployment:
             self.keys.rewind()
         if self.trust_dir is not None:
             write_idp_trust(self, self.trust_dir)
+            if self._trust_changed:
+                self._trust_changed = False
+                _tell_sp(self)
         if self.justcall is not None:
             if self._justcall_snapshot is not None:
                 self.justcall.restore(self._justcall_snapshot)
@@ -155,6 +167,8 @@ class Deployment:
     def stop(self) -> None:
         if self.launched is not None:
             self.launched.stop()
+        if self.trust_server is not None:
+            self.trust_server.stop()
         self.idp_server.stop()
         if self.sp_server is not None:
             self.sp_server.stop()
@@ -191,16 +205,21 @@ def seed_justcall(justcall: Any, demo: Demo) -> None:
             )
 
 
-def create_okta_app(okta: Any, demo: Demo, acs_url: str, entity_id: str) -> Any:
-    """Step 2: create the SAML app integration with the values copied from JustCall."""
-    return okta.create_saml_app(
+def create_okta_app(okta: Any, demo: Demo, acs_url: str, entity_id: str, identity: IdpIdentity | None = None) -> Any:
+    """Step 2: create the SAML app integration with the values copied from JustCall (and a stable identity's)."""
+    app = okta.create_saml_app(
         label=demo.app_label,
         sso_url=acs_url,
         audience=entity_id,
         name_id_format=xmlns.NAMEID_EMAIL,
         application_username="okta_username",
         attribute_statements=[(name, xmlns.ATTRNAME_UNSPECIFIED, value) for name, value in demo.attribute_statements],
+        **(identity.app_settings() if identity else {}),
     )
+    if identity is not None:
+        key = okta.add_key(app.id, identity.credential, created=identity.credential.not_before)
+        okta.activate_key(app.id, key.kid)
+    return app
 
 
 def configure_justcall(justcall: Any, demo: Demo, okta: Any, app: Any) -> None:
@@ -237,6 +256,7 @@ def start_deployment(
     sp_port: int = 0,
     demo: Demo | None = None,
     wire: bool = True,
+    identity: IdpIdentity | None = None,
 ) -> Deployment:
     """Start both apps on ``host`` and, unless ``wire`` is false, wire them as the help article says."""
     from justcall_sp import create_app as create_sp
@@ -245,8 +265,9 @@ def start_deployment(
     demo = demo or build_demo()
     api_token = secrets.token_urlsafe(24)
     keys = RewindableKeys()
-    idp_app = create_idp({"ORG_NAME": demo.org_name, "SECRET_KEY": secrets.token_hex(16), "KEY_SOURCE": keys})
-    idp_server = LiveServer(idp_app, host, idp_port)
+    org_name = identity.org_name if identity else demo.org_name
+    idp_app = create_idp({"ORG_NAME": org_name, "SECRET_KEY": secrets.token_hex(16), "KEY_SOURCE": keys})
+    idp_server = LiveServer(idp_app, host, idp_port or (identity.port if identity else 0))
     idp_app.config["PUBLIC_URL"] = idp_server.url
     idp_app.extensions["mock_okta"].public_url = idp_server.url
     sp_config: dict[str, Any] = {
@@ -268,7 +289,7 @@ def start_deployment(
     app = None
     if wire:
         acs_url, entity_id = justcall.sso_urls(demo.account.slug)
-        app = create_okta_app(okta, demo, acs_url, entity_id)
+        app = create_okta_app(okta, demo, acs_url, entity_id, identity)
         assign_people(okta, demo, app, user_ids, group_ids)
         configure_justcall(justcall, demo, okta, app)
     idp_api_token = okta.create_api_token("saml-harness")
@@ -278,6 +299,7 @@ def start_deployment(
     deployment.idp_api_token = idp_api_token
     deployment._justcall_snapshot = justcall.snapshot()
     deployment.keys = keys
+    deployment.identity = identity
     keys.mark()  # with the org snapshot above
     idp_server.start()
     sp_server.start()
@@ -285,24 +307,33 @@ def start_deployment(
 
 
 def start_external_deployment(
-    spec: TargetSpec, workdir: Path, host: str = "127.0.0.1", idp_port: int = 0, demo: Demo | None = None
+    spec: TargetSpec,
+    workdir: Path,
+    host: str = "127.0.0.1",
+    idp_port: int = 0,
+    demo: Demo | None = None,
+    identity: IdpIdentity | None = None,
 ) -> Deployment:
     """Start the mock Okta org for an external SP: the JustCall app points at the target's ACS and Entity ID.
 
-    The IdP's metadata and signing certificate are written to ``workdir`` for the SP to trust; a
-    ``[launch]`` command in the target file starts the SP with them.
+    The IdP's metadata and signing certificate are written to ``workdir`` (and served at ``{idp_metadata_url}``)
+    for the SP to trust; a ``[launch]`` command in the target file starts the SP with them. The identity
+    is ``identity``, else the target's ``[idp] state``, else a fresh one.
     """
     from mock_idp import create_app as create_idp
 
     demo = demo or build_demo()
-    idp_app = create_idp({"ORG_NAME": demo.org_name, "SECRET_KEY": secrets.token_hex(16)})
-    idp_server = LiveServer(idp_app, host, idp_port)
+    if identity is None and spec.idp_state is not None:
+        identity = load_identity(spec.idp_state)
+    org_name = identity.org_name if identity else demo.org_name
+    idp_app = create_idp({"ORG_NAME": org_name, "SECRET_KEY": secrets.token_hex(16)})
+    idp_server = LiveServer(idp_app, host, idp_port or (identity.port if identity else 0))
     idp_app.config["PUBLIC_URL"] = idp_server.url
     okta = idp_app.extensions["mock_okta"]
     okta.public_url = idp_server.url
     user_ids, group_ids = seed_okta(okta, demo)
     target = spec.target
-    app = create_okta_app(okta, demo, target.acs_url, target.entity_id)
+    app = create_okta_app(okta, demo, target.acs_url, target.entity_id, identity)
     assign_people(okta, demo, app, user_ids, group_ids)
     idp_server.start()
     idp_api_token = okta.create_api_token("saml-harness")
@@ -310,15 +341,47 @@ def start_external_deployment(
         demo, idp_server, None, okta, None, app, "", user_ids, group_ids, okta.snapshot(), external=spec
     )
     deployment.idp_api_token = idp_api_token
+    deployment.identity = identity
     deployment.trust_dir = workdir
-    values = write_idp_trust(deployment, workdir)
-    if spec.launch is not None:
-        try:
-            deployment.launched = LaunchedSp(spec.launch, values, ROOT, workdir / "target-sp.log")
-        except Exception:
-            idp_server.stop()
-            raise
+    try:
+        from saml_harness.deploy.trust import create_trust_app
+
+        deployment.trust_server = LiveServer(create_trust_app(workdir), "127.0.0.1").start()
+        deployment.trust_values = write_idp_trust(deployment, workdir)
+        if spec.launch is not None:
+            deployment.launched = LaunchedSp(spec.launch, deployment.trust_values, workdir / "target-sp.log")
+    except BaseException:
+        deployment.stop()
+        raise
     return deployment
+
+
+def update_trust(deployment: Deployment) -> None:
+    """Tell the SP to trust Okta's active certificate: what an admin's upload is for the bundled SP.
+
+    Why: the rotation scenarios upload the new certificate; an external SP is told as its ``[trust]`` says.
+    """
+    if deployment.justcall is not None:
+        configure_justcall(deployment.justcall, deployment.demo, deployment.okta, deployment.app)
+        return
+    if deployment.trust_dir is None:
+        return
+    write_idp_trust(deployment, deployment.trust_dir)
+    deployment._trust_changed = True
+    _tell_sp(deployment)
+
+
+def _tell_sp(deployment: Deployment) -> None:
+    """Run the ``[trust]`` action for the trust files just written (``metadata_url`` / ``file``: nothing to run)."""
+    spec = deployment.external
+    trust = spec.trust if spec is not None else None
+    if spec is None or trust is None:
+        return
+    if trust.mode == "command":
+        cwd = spec.launch.cwd if spec.launch and spec.launch.cwd else spec.path.parent
+        run_trust_command(trust, deployment.trust_values, cwd)
+    elif trust.mode == "restart" and deployment.launched is not None:
+        deployment.launched.restart()
 
 
 def write_idp_trust(deployment: Deployment, workdir: Path) -> dict[str, str]:
@@ -333,12 +396,17 @@ def write_idp_trust(deployment: Deployment, workdir: Path) -> dict[str, str]:
     metadata_file.write_bytes(metadata.content)
     cert_file = workdir / "idp-certificate.pem"
     cert_file.write_bytes(okta.active_certificate_pem(app.id))
+    spec = deployment.external
+    served = deployment.trust_server.url if deployment.trust_server is not None else ""
     return {
         "idp_metadata_file": str(metadata_file),
-        "idp_metadata_url": okta.metadata_url(app),
+        "idp_metadata_url": f"{served}/idp-metadata.xml" if served else okta.metadata_url(app),
         "idp_certificate_file": str(cert_file),
+        "idp_cert_file": str(cert_file),
+        "okta_metadata_url": okta.metadata_url(app),
         "idp_sso_url": okta.sso_url(app),
         "idp_issuer": okta.issuer(app),
+        "target_dir": str(spec.path.parent) if spec is not None else "",
     }
 
 

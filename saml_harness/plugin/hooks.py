@@ -10,11 +10,16 @@ from typing import Any
 
 import pytest
 
-from saml_harness.deploy.targets import TargetSpec, load_target
+from saml_harness.deploy.idp_state import IdpIdentity, IdpStateError, load_identity
+from saml_harness.deploy.targets import TargetError, TargetSpec, load_target, preflight
 from saml_harness.report.records import PROPERTY
 
 TARGET_KEY = pytest.StashKey[TargetSpec | None]()
 """Where the loaded ``--target`` spec lives on the pytest config (None: the bundled JustCall SP)."""
+IDENTITY_KEY = pytest.StashKey[IdpIdentity | None]()
+"""The stable IdP identity from ``--idp-state`` or the target's ``[idp] state`` (None: a fresh org per run)."""
+USAGE_ERROR = 2
+"""Exit status of a bad ``--target`` / ``--idp-state`` or an unreachable SP, as the CLI's usage errors."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -25,12 +30,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="FILE.toml",
         help="Run the suites against the external SP described in FILE.toml instead of the bundled JustCall SP.",
     )
+    parser.addoption(
+        "--idp-state",
+        default=None,
+        metavar="DIR",
+        help="Start the mock Okta org with the stable identity in DIR (saml-harness idp init DIR).",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "bundled_only: needs the bundled JustCall SP (its database or reason codes)")
-    path = config.getoption("--target")
-    config.stash[TARGET_KEY] = load_target(Path(path), fetch=False) if path else None
+    path, state = config.getoption("--target"), config.getoption("--idp-state")
+    try:
+        spec = load_target(Path(path), fetch=False) if path else None
+        folder = Path(state) if state else (spec.idp_state if spec else None)
+        identity = load_identity(folder) if folder else None
+    except (TargetError, IdpStateError) as exc:
+        pytest.exit(f"usage error: {exc}", returncode=USAGE_ERROR)
+    config.stash[TARGET_KEY] = spec
+    config.stash[IDENTITY_KEY] = identity
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -121,6 +139,19 @@ _CONFIG: dict[str, pytest.Config] = {}
 def pytest_sessionstart(session: pytest.Session) -> None:
     _CONFIG["config"] = session.config
     session.config.stash[STARTED] = datetime.now(UTC).isoformat(timespec="seconds")
+    spec = session.config.stash.get(TARGET_KEY, None)
+    # A target the harness does not launch must answer before any case; a launched one is checked once
+    # started (the session fixture). Once, in the controller: workers inherit the verdict.
+    if spec is not None and spec.launch is None and not hasattr(session.config, "workerinput"):
+        stop_unless_reachable(spec)
+
+
+def stop_unless_reachable(spec: TargetSpec) -> None:
+    """End the run with one line (exit 2) when the SP's login URL or ACS does not answer."""
+    try:
+        preflight(spec)
+    except TargetError as exc:
+        pytest.exit(f"usage error: {exc}", returncode=USAGE_ERROR)
 
 
 @pytest.hookimpl(trylast=True)

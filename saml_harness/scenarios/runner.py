@@ -79,7 +79,7 @@ def sign_out_of_sp(ua: UserAgent, deployment: Deployment) -> None:
     target = deployment.target
     if not target.bundled:
         if target.logout_url:
-            ua.navigate("POST", target.logout_url)
+            ua.navigate(target.logout_method, target.logout_url)
         else:
             # No logout URL: forget the SP's cookies, keep Okta's session cookie (sid).
             for cookie in [c for c in ua.http.cookies if c.name != "sid"]:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from saml_harness.deploy.wiring import Deployment, configure_justcall, write_idp_trust
+from saml_harness.deploy.wiring import Deployment, update_trust
 
 SetupOp = Callable[..., None]
 SETUP_OPS: dict[str, SetupOp] = {}
@@ -24,6 +24,9 @@ def setup_op(fn: SetupOp) -> SetupOp:
 
 BUNDLED_ONLY = frozenset({"sp_disable_sso", "sp_set_plan", "sp_set_domain_verified", "sp_allow_idp_initiated"})
 """Setup steps that change the bundled SP's own settings; an external target cannot be changed so."""
+
+NEEDS_TRUST_UPDATE = frozenset({"sp_upload_active_certificate"})
+"""Setup steps that tell the SP a new IdP certificate: an external target needs a ``[trust]`` table for them."""
 
 
 def apply_setup(deployment: Deployment, ops: Any, email: str) -> None:
@@ -62,12 +65,11 @@ def sp_allow_idp_initiated(d: Deployment, email: str, allowed: bool) -> None:
 
 @setup_op
 def sp_upload_active_certificate(d: Deployment, email: str) -> None:
-    """JustCall admin re-downloads Okta's active certificate and uploads it (the article's fix)."""
-    if d.justcall is None:
-        if d.trust_dir is not None:
-            write_idp_trust(d, d.trust_dir)
-        return
-    configure_justcall(d.justcall, d.demo, d.okta, d.app)
+    """JustCall admin re-downloads Okta's active certificate and uploads it (the article's fix).
+
+    An external SP is told as its target file's ``[trust]`` says (metadata, a command, or a restart).
+    """
+    update_trust(d)
 
 
 @setup_op
@@ -90,8 +92,15 @@ def okta_activate_new_key(d: Deployment, email: str, not_before_days: float = -1
 
 @setup_op
 def okta_rotate_key(d: Deployment, email: str) -> None:
-    """Okta admin clicks Generate new certificate, then Activate (JustCall is not told)."""
-    key = d.okta.generate_key(d.app.id)
+    """Okta admin clicks Generate new certificate, then Activate (JustCall is not told).
+
+    With a stable identity holding a next key, that key is the new one (the same on every run).
+    """
+    identity = d.identity
+    if identity is not None and identity.next_credential is not None:
+        key = d.okta.add_key(d.app.id, identity.next_credential, created=identity.next_credential.not_before)
+    else:
+        key = d.okta.generate_key(d.app.id)
     d.okta.activate_key(d.app.id, key.kid)
 
 

@@ -21,7 +21,7 @@ from saml_harness.report.records import case_record, describe_fault
 from saml_harness.scenarios.catalogue import Scenario, load_catalogue, load_expectations
 from saml_harness.scenarios.evidence import check_evidence
 from saml_harness.scenarios.runner import mismatches, placeholders, run_scenario
-from saml_harness.scenarios.setup_ops import BUNDLED_ONLY
+from saml_harness.scenarios.setup_ops import BUNDLED_ONLY, NEEDS_TRUST_UPDATE
 
 
 def parametrize(metafunc: pytest.Metafunc, suite: str) -> None:
@@ -51,6 +51,8 @@ def skip_reason(scenario: Scenario, flow: str, spec: TargetSpec | None) -> str |
     needs = sorted({op.name for op in scenario.setup} & BUNDLED_ONLY)
     if needs:
         return f"changes the bundled SP's settings ({', '.join(needs)}); {spec.name!r} is external"
+    if spec.trust is None and {op.name for op in scenario.setup} & NEEDS_TRUST_UPDATE:
+        return f"tells the SP a new IdP certificate; {spec.name!r} has no [trust] table saying how"
     if flow == IDP_INITIATED and not spec.allow_idp_initiated:
         return f"{spec.name!r} does not accept IdP-initiated sign-in (allow_idp_initiated = false)"
     return None
