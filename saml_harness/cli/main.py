@@ -17,8 +17,21 @@ from rich.console import Console
 from rich.table import Table
 
 from saml_harness.deploy.control import ScenarioPicker, create_control_app
+from saml_harness.deploy.idp_state import IdpIdentity, IdpStateError, load_identity
 from saml_harness.deploy.live import LiveServer
 from saml_harness.deploy.wiring import Deployment, start_deployment
+
+IDP_STATE_HELP = "Start the mock Okta org with the stable identity in DIR (saml-harness idp init DIR)."
+
+
+def _identity(folder: Path | None) -> IdpIdentity | None:
+    """Load ``--idp-state``; a bad folder is a usage error (exit 2) naming the file."""
+    if folder is None:
+        return None
+    try:
+        return load_identity(folder)
+    except IdpStateError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -77,8 +90,18 @@ def describe(deployment: Deployment) -> dict[str, Any]:
 @click.option(
     "--fresh", is_flag=True, help="Start with SSO configured on neither side, to follow the article from Step 1."
 )
-def serve(host: str, idp_port: int, sp_port: int, database_url: str | None, as_json: bool, fresh: bool) -> None:
+@click.option("--idp-state", "idp_state", type=click.Path(path_type=Path), help=IDP_STATE_HELP)
+def serve(
+    host: str,
+    idp_port: int,
+    sp_port: int,
+    database_url: str | None,
+    as_json: bool,
+    fresh: bool,
+    idp_state: Path | None,
+) -> None:
     """Start the mock Okta org and the JustCall SP, wired together (unless --fresh), and serve until interrupted."""
+    identity = _identity(idp_state)
     folder = Path(tempfile.mkdtemp(prefix="saml-harness-"))
     deployment = start_deployment(
         database_url=database_url or f"sqlite:///{folder / 'justcall.sqlite3'}",
@@ -86,6 +109,7 @@ def serve(host: str, idp_port: int, sp_port: int, database_url: str | None, as_j
         idp_port=idp_port,
         sp_port=sp_port,
         wire=not fresh,
+        identity=identity,
     )
     deployment.idp_server.app.config["SCENARIO_PICKER"] = ScenarioPicker(deployment)
     control_token = secrets.token_urlsafe(24)
@@ -163,10 +187,19 @@ def scenarios(as_json: bool, flow: str | None, prefix: str) -> None:
 @click.argument("scenario_id", metavar="SCENARIO")
 @click.option("--flow", type=click.Choice(["sp", "idp", "both"]), default="both", show_default=True)
 @click.option("--target", "target_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--idp-state", "idp_state", type=click.Path(path_type=Path), help=IDP_STATE_HELP)
 @click.option("--headed", is_flag=True, help="Also click through it in a visible Chromium.")
 @click.option("--browser", "in_browser", is_flag=True, help="Also run it in a headless Chromium.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per flow instead of text.")
-def repro(scenario_id: str, flow: str, target_file: Path | None, headed: bool, in_browser: bool, as_json: bool) -> None:
+def repro(
+    scenario_id: str,
+    flow: str,
+    target_file: Path | None,
+    idp_state: Path | None,
+    headed: bool,
+    in_browser: bool,
+    as_json: bool,
+) -> None:
     """Run one scenario and show the fault, the messages, what the SP answered, and the fix.
 
     Exit 0 when the SP did what the scenario expects, 1 when it did not, 2 for a usage error.
@@ -187,10 +220,11 @@ def repro(scenario_id: str, flow: str, target_file: Path | None, headed: bool, i
         raise click.UsageError(f"{scenario_id} does not run in the {flow} flow (it runs in {list(scenario.flows)})")
     try:
         spec = load_target(target_file) if target_file else None
+        identity = _identity(idp_state or (spec.idp_state if spec else None))
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        deployment = start_for(spec, identity)
     except TargetError as exc:
-        raise click.UsageError(str(exc)) from exc
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    deployment = start_for(spec)
+        raise click.UsageError(str(exc)) from None
     try:
         results = [reproduce(deployment, scenario, f) for f in flows]
         browser_runs = []
@@ -241,6 +275,38 @@ def report(report_dir: Path) -> None:
     for case in missed:
         click.echo(f"FAILED {case['nodeid']}")
     raise SystemExit(1 if missed else 0)
+
+
+@main.group()
+def idp() -> None:
+    """The mock Okta org's stable identity, for an SP configured once (staging)."""
+
+
+@idp.command("init")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--org-name", default="acme", show_default=True, help="The Okta org's name (certificate CN).")
+@click.option("--port", default=0, show_default=True, help="The IdP's fixed port (0: any free port each run).")
+@click.option("--with-next-key", is_flag=True, help="Also write the key a rotation case activates.")
+def idp_init(folder: Path, org_name: str, port: int, with_next_key: bool) -> None:
+    """Write an org identity into FOLDER once: ids, issuer, signing certificate, and the key (mode 0600).
+
+    Commit identity.toml and the certificates; store the *-key.pem files as CI secrets (never commit them).
+    """
+    from saml_harness.deploy.idp_state import init_identity
+
+    try:
+        identity = init_identity(folder, org_name=org_name, port=port, with_next_key=with_next_key)
+    except IdpStateError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"wrote {folder}: issuer {identity.issuer}, app {identity.app_id}")
+    click.echo("secret files (mode 0600, git-ignored): " + ", ".join(_secret_files(identity)))
+
+
+def _secret_files(identity: IdpIdentity) -> list[str]:
+    from saml_harness.deploy.idp_state import KEY_FILE, NEXT_KEY_FILE
+
+    names = [KEY_FILE] + ([NEXT_KEY_FILE] if identity.next_credential else [])
+    return [str(identity.folder / name) for name in names]
 
 
 def _register_subcommands() -> None:

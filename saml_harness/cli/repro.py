@@ -17,7 +17,8 @@ from typing import Any
 from saml_harness.agent.flows import run_flow
 from saml_harness.agent.outcome import Outcome
 from saml_harness.agent.user_agent import UserAgent
-from saml_harness.deploy.targets import TargetSpec
+from saml_harness.deploy.idp_state import IdpIdentity
+from saml_harness.deploy.targets import TargetError, TargetSpec, preflight
 from saml_harness.deploy.wiring import Deployment, start_deployment, start_external_deployment
 from saml_harness.report.records import case_record, describe_fault
 from saml_harness.scenarios.catalogue import Scenario
@@ -84,12 +85,21 @@ def mark_changes(baseline: str | None, faulty: str) -> list[tuple[str, str]]:
     return list(zip(marks, faulty_lines, strict=True))
 
 
-def start_for(spec: TargetSpec | None) -> Deployment:
-    """Start the deployment the repro runs against: the bundled SP, or the mock IdP for an external target."""
+def start_for(spec: TargetSpec | None, identity: IdpIdentity | None = None) -> Deployment:
+    """Start the deployment the repro runs against: the bundled SP, or the mock IdP for an external target.
+
+    An external SP that does not answer raises ``TargetError`` (after the harness's own servers stopped).
+    """
     folder = Path(tempfile.mkdtemp(prefix="saml-harness-repro-"))
     if spec is None:
-        return start_deployment(database_url=f"sqlite:///{folder / 'justcall.sqlite3'}")
-    return start_external_deployment(spec, folder / "trust")
+        return start_deployment(database_url=f"sqlite:///{folder / 'justcall.sqlite3'}", identity=identity)
+    deployment = start_external_deployment(spec, folder / "trust", identity=identity)
+    try:
+        preflight(spec)
+    except TargetError:
+        deployment.stop()
+        raise
+    return deployment
 
 
 def reproduce(deployment: Deployment, scenario: Scenario, flow: str) -> Repro:
