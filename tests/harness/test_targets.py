@@ -118,8 +118,10 @@ def test_expectations_beside_the_target_file_are_read_from_there(tmp_path: Path)
 
 
 def test_idp_state_and_trust_are_read(tmp_path: Path) -> None:
-    text = 'profile = "justcall"\n' + MINIMAL + (
-        '[idp]\nstate = "idp-state"\n[trust]\nmode = "command"\ncommand = ["./push", "{idp_certificate_file}"]\n'
+    text = (
+        'profile = "justcall"\n'
+        + MINIMAL
+        + ('[idp]\nstate = "idp-state"\n[trust]\nmode = "command"\ncommand = ["./push", "{idp_certificate_file}"]\n')
     )
     spec = load_target(write(tmp_path, text))
     assert spec.idp_state == (tmp_path / "idp-state").resolve()
@@ -135,7 +137,10 @@ BAD = [
     (MINIMAL.replace('acs_url = "https://sp/acs"\n', ""), "acs_url and entity_id"),
     (MINIMAL.replace('url = "https://sp/l"', 'url = "sp/login"'), r"\[login\] url must be an absolute http\(s\) URL"),
     (MINIMAL.replace('"https://sp/acs"', '"ftp://sp/acs"'), "acs_url must be an absolute"),
-    ('profile = "justcall"\n' + MINIMAL + '[claims]\nclock_skew_s = "90"\n', r"\[claims\] clock_skew_s must be a whole"),
+    (
+        'profile = "justcall"\n' + MINIMAL + '[claims]\nclock_skew_s = "90"\n',
+        r"\[claims\] clock_skew_s must be a whole",
+    ),
     ('profile = "justcall"\n' + MINIMAL + "[claims]\nsha1_accepted = 1\n", r"\[claims\] sha1_accepted must be true"),
     ('profile = "okta"\n' + MINIMAL, 'profile must be "justcall"'),
     (MINIMAL + "[claims]\nclock_skew_s = 90\n", r"profile is required with \[claims\]"),
