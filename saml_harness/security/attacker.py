@@ -100,7 +100,10 @@ def who_am_i(ua: UserAgent, target: Target) -> tuple[int, dict[str, Any] | None]
     if answer.status != 200:
         return answer.status, None
     body = answer.json()
-    return answer.status, body if isinstance(body, dict) and body.get("email") else None
+    if not isinstance(body, dict) or not body.get(target.me_json_key):
+        return answer.status, None
+    # The target's own key (``[identity] json_key``) is read as "email", the name every check uses.
+    return answer.status, body | {"email": body[target.me_json_key]}
 
 
 def post_to_acs(target: Target, fields: dict[str, str], query: str = "", ua: UserAgent | None = None) -> Delivery:
