@@ -39,7 +39,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "bundled_only: needs the bundled JustCall SP (its database or reason codes)")
+    config.addinivalue_line(
+        "markers", "bundled_only(why): needs the bundled JustCall SP (its database, pages or reason codes)"
+    )
     path, state = config.getoption("--target"), config.getoption("--idp-state")
     try:
         spec = load_target(Path(path), fetch=False) if path else None
@@ -55,10 +57,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     spec = config.stash[TARGET_KEY]
     if spec is None:
         return
-    skip = pytest.mark.skip(reason=f"needs the bundled JustCall SP; the target is {spec.name!r}")
     for item in items:
-        if item.get_closest_marker("bundled_only"):
-            item.add_marker(skip)
+        marker = item.get_closest_marker("bundled_only")
+        if marker is not None:
+            why = f" ({marker.args[0]})" if marker.args else ""
+            item.add_marker(pytest.mark.skip(reason=f"needs the bundled JustCall SP{why}; the target is {spec.name!r}"))
 
 
 # ---------------------------------------------------------------------------------------------- reports

@@ -22,7 +22,7 @@ from saml_harness.security.attacker import CanaryServer, deflate_encode
 from saml_harness.security.sp_probe import SettingsPage, only_activity
 
 Rows = Callable[[], dict[str, int]]
-BUNDLED_SP_PAGE = pytest.mark.bundled_only
+BUNDLED_SP_PAGE = pytest.mark.bundled_only("its own URL layout, sign-in and settings pages")
 """The bundled SP's own URL layout, sign-in and settings pages: an external SP has its own, or none."""
 BIG = 300 * 1024
 """Larger than the IdP's request limit (256 KiB), far below the SP's (about 1.1 MiB)."""

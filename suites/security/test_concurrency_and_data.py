@@ -21,7 +21,7 @@ from saml_harness.deploy.wiring import Deployment
 from saml_harness.security.attacker import Captured, Delivery, post_to_acs
 from saml_harness.security.sp_probe import SettingsPage
 
-BUNDLED_DATABASE = pytest.mark.bundled_only
+BUNDLED_DATABASE = pytest.mark.bundled_only("reads or restarts its database")
 """Reads or restarts the bundled SP's database: an external target cannot be checked this way."""
 
 Genuine = Callable[[], Captured]

@@ -188,7 +188,7 @@ def test_xslt_transform_is_never_run(deployment: Deployment, rows: Rows, canary:
 
 
 @pytest.mark.requirement("BIND-3.5.6-1")
-@pytest.mark.bundled_only
+@pytest.mark.bundled_only("reads its configured size limit and reason code")
 def test_oversized_response_is_refused_before_parsing(deployment: Deployment, genuine: Genuine, rows: Rows) -> None:
     limit = deployment.sp_server.app.config["MAX_RESPONSE_BYTES"]
     xml, before = hostile_xml.pad(genuine().xml, limit), rows()
@@ -197,7 +197,7 @@ def test_oversized_response_is_refused_before_parsing(deployment: Deployment, ge
     check_reason(deployment, "input.too_large")
 
 
-@pytest.mark.bundled_only
+@pytest.mark.bundled_only("reads its configured body limit")
 def test_oversized_body_is_cut_off_by_the_server(deployment: Deployment, genuine: Genuine, rows: Rows) -> None:
     limit = deployment.sp_server.app.config["MAX_CONTENT_LENGTH"]
     xml, before = hostile_xml.pad(genuine().xml, limit), rows()
@@ -407,7 +407,7 @@ def test_relay_state_longer_than_80_bytes_is_not_followed(deployment: Deployment
     assert delivery.location == "/"
 
 
-@pytest.mark.bundled_only
+@pytest.mark.bundled_only("a JustCall page path")
 def test_local_relay_state_within_80_bytes_is_followed(deployment: Deployment, genuine: Genuine) -> None:
     delivery = deliver(deployment, genuine().xml, "/settings/security/sso")
     assert (delivery.status, delivery.location) == (303, "/settings/security/sso")
