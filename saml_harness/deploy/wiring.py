@@ -15,8 +15,6 @@ from saml_harness.deploy.idp_state import IdpIdentity, load_identity
 from saml_harness.deploy.live import LiveServer
 from saml_harness.deploy.targets import LaunchedSp, TargetSpec, run_trust_command
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 class RewindableKeys:
     """The IdP's RSA key source: keys handed out in order, and handed out again after ``rewind``.

@@ -99,3 +99,23 @@ def test_without_trust_the_upload_cases_skip_with_that_reason(tmp_path: Path) ->
     reason = skip_reason(scenarios["certificate.rotated_and_uploaded"], "sp_initiated", spec)
     assert reason is not None and "no [trust] table" in reason
     assert skip_reason(scenarios["certificate.rotated_in_okta_only"], "sp_initiated", spec) is None
+
+
+def test_launch_runs_in_its_cwd_with_its_env_placeholders_filled(tmp_path: Path) -> None:
+    port = free_port()
+    (tmp_path / "sp").mkdir()
+    script = (
+        "import os, runpy, sys; open('env.txt', 'w').write(os.environ['SP_ISSUER']); "
+        f"sys.argv = ['http.server', '--bind', '127.0.0.1', '{port}']; "
+        "runpy.run_module('http.server', run_name='__main__')"
+    )
+    (tmp_path / "t.toml").write_text(
+        f'name = "t"\nacs_url = "http://127.0.0.1:{port}/acs"\nentity_id = "e"\n[login]\nurl = "http://127.0.0.1:{port}/"\n'
+        f'[identity]\nurl = "http://127.0.0.1:{port}/me"\n[launch]\ncommand = ["{{python}}", "-c", "{script}"]\n'
+        f'ready_url = "http://127.0.0.1:{port}/"\ncwd = "sp"\nenv = {{ SP_ISSUER = "{{idp_issuer}}" }}\n'
+    )
+    deployment = start_external_deployment(load_target(tmp_path / "t.toml"), tmp_path / "trust")
+    try:
+        assert (tmp_path / "sp" / "env.txt").read_text() == deployment.okta.issuer(deployment.app)
+    finally:
+        deployment.stop()
