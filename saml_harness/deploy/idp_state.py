@@ -60,11 +60,17 @@ def init_identity(
     folder: Path, org_name: str = "acme", port: int = 0, with_next_key: bool = False, now: datetime | None = None
 ) -> IdpIdentity:
     """Write a new identity into ``folder`` (created if needed); refuse to overwrite one that exists."""
-    if (folder / IDENTITY_FILE).exists():
-        raise IdpStateError(f"{folder / IDENTITY_FILE} exists: an identity is written once (use another folder)")
+    taken = [
+        name for name in (IDENTITY_FILE, CERT_FILE, KEY_FILE, NEXT_CERT_FILE, NEXT_KEY_FILE) if (folder / name).exists()
+    ]
+    if taken:
+        raise IdpStateError(f"{folder / taken[0]} exists: an identity is written once (use another folder)")
     if not 0 <= port <= 65535:
         raise IdpStateError(f"port must be 0-65535, got {port}")
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IdpStateError(f"{folder}: {exc.strerror or exc}") from None
     created = now or datetime.now(UTC)
     ids = IdFactory()
     external_key = ids.okta_id("exk")

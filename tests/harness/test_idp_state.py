@@ -37,9 +37,19 @@ def test_idp_init_writes_the_keys_owner_only_and_git_ignored(state: Path) -> Non
     assert identity.next_credential.cert_pem != identity.credential.cert_pem
 
 
-def test_idp_init_refuses_to_overwrite(state: Path) -> None:
+def test_idp_init_refuses_to_overwrite(state: Path, tmp_path: Path) -> None:
     answer = CliRunner().invoke(main, ["idp", "init", str(state)])
     assert answer.exit_code == 2 and "written once" in answer.output
+    (tmp_path / KEY_FILE).write_text("a key from elsewhere")
+    answer = CliRunner().invoke(main, ["idp", "init", str(tmp_path)])
+    assert answer.exit_code == 2 and f"{KEY_FILE} exists" in answer.output
+    assert (tmp_path / KEY_FILE).read_text() == "a key from elsewhere"
+
+
+def test_serve_and_repro_with_a_bad_state_folder_are_usage_errors(tmp_path: Path) -> None:
+    for command in (["serve", "--idp-state", str(tmp_path)], ["repro", "baseline.valid", "--idp-state", str(tmp_path)]):
+        answer = CliRunner().invoke(main, command)
+        assert answer.exit_code == 2 and "identity.toml" in answer.output, answer.output
 
 
 def test_a_key_readable_by_others_or_missing_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
