@@ -148,8 +148,8 @@ def bench(session: nox.Session) -> None:
 def load(session: nox.Session) -> None:
     """Locust load test of full SP-initiated logins on loopback (headless, bounded); writes reports/load.json.
 
-    ``nox -s load -- --users 32 --run-time 30s --max-logins 5000 --sp-workers 2``; DATABASE_URL selects the SP
-    database (default SQLite). ``-- --quick`` for a 10 s run.
+    ``nox -s load -- --users 32 --run-time 30s --max-logins 5000 --sp-workers 2 --idp-workers 1,2``;
+    DATABASE_URL selects the SP database (default SQLite). ``-- --quick`` for a 10 s run.
     """
     install(session)
     session.install("locust>=2.30", "waitress>=3")

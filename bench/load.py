@@ -31,9 +31,15 @@ LOGINS_TARGET = Target(">=", 100)
 
 
 def start_server(
-    people: int, database_url: str | None, sp_workers: int = 0, route_cpu: Path | None = None
+    people: int,
+    database_url: str | None,
+    sp_workers: int = 0,
+    route_cpu: Path | None = None,
+    idp_workers: int = 0,
+    idp_state: Path | None = None,
 ) -> tuple[subprocess.Popen[str], dict[str, Any]]:
     command = [sys.executable, "-m", "bench.load_server", "--users", str(people), "--sp-workers", str(sp_workers)]
+    command += ["--idp-workers", str(idp_workers)] + (["--idp-state", str(idp_state)] if idp_state else [])
     if route_cpu is not None:
         command += ["--route-cpu", str(route_cpu)]
     if database_url:
@@ -202,9 +208,11 @@ def run(
     sp_workers: int = 1,
     database_url: str | None = None,
     out: Path = ROOT / "reports" / "load.json",
+    idp_workers: int = 0,
+    idp_state: Path | None = None,
 ) -> dict[str, Any]:
     route_cpu_file = Path(tempfile.mkdtemp(prefix="bench-load-cpu-")) / "route_cpu.json"
-    server, info = start_server(people, database_url, sp_workers, route_cpu_file)
+    server, info = start_server(people, database_url, sp_workers, route_cpu_file, idp_workers, idp_state)
     try:
         with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
             target_file = Path(folder) / "target.json"
@@ -261,6 +269,7 @@ def run(
             "locust_processes": processes,
             "database": "postgresql" if info["database_url"].startswith("postgresql") else "sqlite",
             "sp_workers": sp_workers,
+            "idp_workers": idp_workers,
             "server": (
                 f"bench.load_server: IdP in one process, SP in {sp_workers} worker processes sharing its port"
                 if sp_workers
@@ -339,22 +348,44 @@ def main(argv: list[str] | None = None) -> int:
         help="SP worker processes (default 1: IdP and SP each get a process, so both cores; 0: one process)",
     )
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"), help="SP database URL")
+    parser.add_argument(
+        "--idp-workers",
+        default="0",
+        help="IdP processes sharing one stored identity; a list (1,2) runs once per count (0: IdP in-process)",
+    )
+    parser.add_argument("--idp-state", type=Path, help="the IdP identity for --idp-workers (default: a new one)")
     parser.add_argument("--quick", action="store_true", help="short run: 10 s, 500 logins")
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "load.json")
     args = parser.parse_args(argv)
     if args.quick:
         args.run_time, args.max_logins = "10s", 500
-    report = run(
-        users=args.users,
-        run_time=args.run_time,
-        max_logins=args.max_logins,
-        people=args.people,
-        processes=args.processes,
-        sp_workers=args.sp_workers,
-        database_url=args.database_url,
-        out=args.out,
-    )
-    print_report(report)
+    try:
+        counts = [int(n) for n in str(args.idp_workers).split(",")]
+    except ValueError:
+        parser.error(f"--idp-workers takes a count or a list of counts (1,2,4), got {args.idp_workers!r}")
+    if any(n < 0 for n in counts):
+        parser.error("--idp-workers counts must be >= 0")
+    by_workers: dict[str, float] = {}
+    for count in counts:
+        report = run(
+            users=args.users,
+            run_time=args.run_time,
+            max_logins=args.max_logins,
+            people=args.people,
+            processes=args.processes,
+            sp_workers=args.sp_workers,
+            database_url=args.database_url,
+            out=args.out,
+            idp_workers=count,
+            idp_state=args.idp_state,
+        )
+        by_workers[str(count)] = report["logins_per_s"]
+        print_report(report)
+    if any(counts):
+        # The last run's report, plus the logins/s of every IdP worker count of this invocation.
+        report["logins_per_s_by_idp_workers"] = by_workers
+        args.out.write_text(json.dumps(report, indent=2))
+        print("logins/s by IdP worker count: " + ", ".join(f"{n}: {v:.1f}" for n, v in by_workers.items()))
     return 0
 
 

@@ -47,6 +47,7 @@ def describe(deployment: Any, users: list[dict[str, str]], database_url: str) ->
     return {
         "sp_url": deployment.sp_url,
         "idp_url": deployment.idp_url,
+        "idp_metadata_url": deployment.okta.metadata_url(deployment.app),
         "sp_sso_login_url": f"{deployment.sp_url}/login/sso",
         "sp_activity_url": f"{deployment.sp_url}/api/sso/activity",
         "sp_api_token": deployment.api_token,
@@ -103,8 +104,16 @@ def main(argv: list[str] | None = None) -> int:
         help="serve the SP from this many separate processes on the same port (SO_REUSEPORT) instead of in-process",
     )
     parser.add_argument("--route-cpu", type=Path, help="write CPU seconds per endpoint here on exit (in-process SP)")
+    parser.add_argument(
+        "--idp-workers",
+        type=int,
+        default=0,
+        help="serve the IdP from this many processes on one port (SO_REUSEPORT), all with one stored identity",
+    )
+    parser.add_argument("--idp-state", type=Path, help="the IdP identity (saml-harness idp init); default: a new one")
     args = parser.parse_args(argv)
 
+    from saml_harness.deploy.idp_state import init_identity, load_identity
     from saml_harness.deploy.wiring import start_deployment
 
     # Under load waitress logs "Task queue depth is N" for every queued request: expected here, not news.
@@ -112,7 +121,12 @@ def main(argv: list[str] | None = None) -> int:
 
     folder = Path(tempfile.mkdtemp(prefix="bench-load-"))
     database_url = args.database_url or f"sqlite:///{folder / 'justcall.sqlite3'}"
-    deployment = start_deployment(database_url=database_url)
+    identity = None
+    if args.idp_state is not None:
+        identity = load_identity(args.idp_state)
+    elif args.idp_workers > 0:
+        identity = init_identity(folder / "idp-state")
+    deployment = start_deployment(database_url=database_url, identity=identity)
     okta, app = deployment.okta, deployment.app
     users = load_users(args.users, deployment.demo.domain)
     for person in users:
@@ -122,14 +136,22 @@ def main(argv: list[str] | None = None) -> int:
         [] if not args.route_cpu else [args.route_cpu.with_suffix(f".sp{n}.json") for n in range(args.sp_workers)]
     )
     workers = start_sp_workers(deployment, args.sp_workers, worker_files) if args.sp_workers > 0 else []
+    idp_workers = []
+    if args.idp_workers > 0 and identity is not None:
+        idp_workers = start_idp_workers(deployment, args.idp_workers, identity.folder, users)
     meters = []
     if args.route_cpu:
-        servers = [("idp", deployment.idp_server)] + ([] if workers else [("sp", deployment.sp_server)])
+        servers = ([] if idp_workers else [("idp", deployment.idp_server)]) + (
+            [] if workers else [("sp", deployment.sp_server)]
+        )
         for side, server in servers:
             meter = RouteCpu(side, server.app)
             server.app.wsgi_app = meter
             meters.append(meter)
-    info = describe(deployment, users, database_url) | {"sp_workers": [w.pid for w in workers]}
+    info = describe(deployment, users, database_url) | {
+        "sp_workers": [w.pid for w in workers],
+        "idp_workers": [w.pid for w in idp_workers],
+    }
     print(json.dumps(info), flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -138,9 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         while not stop.wait(0.5):
             pass
     finally:
-        for worker in workers:
+        for worker in workers + idp_workers:
             worker.send_signal(signal.SIGTERM)
-        for worker in workers:
+        for worker in workers + idp_workers:
             try:
                 worker.wait(10)
             except subprocess.TimeoutExpired:
@@ -151,6 +173,43 @@ def main(argv: list[str] | None = None) -> int:
             parts += [json.loads(path.read_text()) for path in worker_files if path.exists()]
             args.route_cpu.write_text(json.dumps(merge_route_cpu(parts)))
     return 0
+
+
+def start_idp_workers(
+    deployment: Any, count: int, state: Path, people: list[dict[str, str]]
+) -> list[subprocess.Popen[str]]:
+    """Move the IdP out of this process: stop its in-process server, serve its port from ``count`` workers.
+
+    Every worker builds the same org from the stored identity in ``state`` (same app ids, issuer and signing
+    key), so the SP, configured once, trusts whichever worker answers.
+    """
+    import secrets
+
+    config = {
+        "idp_state": str(state),
+        "public_url": deployment.idp_url,
+        "secret_key": secrets.token_hex(16),
+        "acs_url": deployment.target.acs_url,
+        "entity_id": deployment.target.entity_id,
+        "people": people,
+    }
+    port = deployment.idp_server.port
+    deployment.idp_server.stop()
+    workers = []
+    for _ in range(count):
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "bench.idp_worker", "--port", str(port)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert worker.stdin is not None and worker.stdout is not None
+        worker.stdin.write(json.dumps(config) + "\n")
+        worker.stdin.flush()
+        if worker.stdout.readline().strip() != "ready":
+            raise RuntimeError("an IdP worker did not start")
+        workers.append(worker)
+    return workers
 
 
 def merge_route_cpu(parts: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
