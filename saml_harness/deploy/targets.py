@@ -15,7 +15,7 @@ import sys
 import time
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -90,7 +90,6 @@ class TargetSpec:
     trust: Trust | None = None
     idp_state: Path | None = None
     """A stable IdP identity (``saml-harness idp init DIR``), resolved against the target file's folder."""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def profile(self) -> str:
@@ -145,8 +144,19 @@ def _is_url(value: Any) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-def _one_of(*choices: str) -> _Check:
-    return lambda value: value in choices
+@dataclass(frozen=True)
+class _OneOf:
+    """A check that the value is one of ``choices``; its description lists them."""
+
+    choices: tuple[str, ...]
+    description: str = ""
+
+    def __call__(self, value: Any) -> bool:
+        return value in self.choices
+
+
+def _one_of(*choices: str, description: str = "") -> _OneOf:
+    return _OneOf(choices, description or " or ".join(f'"{c}"' for c in choices))
 
 
 _KINDS: dict[_Check, str] = {
@@ -164,7 +174,7 @@ SCHEMA: dict[str, dict[str, _Check]] = {
     "": {
         "name": _is_str,
         "description": _is_str,
-        "profile": _one_of(*PROFILES),
+        "profile": _one_of(*PROFILES, description=PROFILES_HELP),
         "acs_url": _is_url,
         "entity_id": _is_str,
         "sp_metadata_url": _is_url,
@@ -206,16 +216,9 @@ def _key_name(table: str, key: str) -> str:
 
 
 def _describe(check: _Check) -> str:
-    if check in _KINDS:
-        return _KINDS[check]
-    if check is SCHEMA[""]["profile"]:
-        return PROFILES_HELP
-    choices = {
-        id(SCHEMA["login"]["mode"]): '"form" or "query"',
-        id(SCHEMA["logout"]["method"]): '"POST" or "GET"',
-        id(SCHEMA["trust"]["mode"]): " or ".join(f'"{m}"' for m in TRUST_MODES),
-    }
-    return choices.get(id(check), "valid")
+    if isinstance(check, _OneOf):
+        return check.description
+    return _KINDS.get(check, "valid")
 
 
 def validate_document(document: dict[str, Any]) -> None:
