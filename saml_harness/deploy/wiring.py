@@ -12,8 +12,9 @@ import saml_xmlns as xmlns
 from saml_harness.agent.flows import Credentials, IdpSide, Target
 from saml_harness.deploy.demo import ASSIGNED_GROUPS, Demo, build_demo
 from saml_harness.deploy.idp_state import IdpIdentity, load_identity
+from saml_harness.deploy.launch import LaunchedSp, run_trust_command
 from saml_harness.deploy.live import LiveServer
-from saml_harness.deploy.targets import LaunchedSp, TargetSpec, run_trust_command
+from saml_harness.deploy.targets import TargetSpec
 
 
 class RewindableKeys:
