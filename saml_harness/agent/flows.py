@@ -34,7 +34,10 @@ class Claims:
     """Attribute names (as sent by Okta) the SP needs to sign a person in."""
     nameid_format: str = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
     signed_response_required: bool = False
-    signed_assertion_required: bool = True
+    """A signed Assertion inside an unsigned Response is refused."""
+    signed_assertion_required: bool = False
+    """The Assertion must carry its own signature: a signed Response around it is not enough (the bundled SP
+    accepts Okta's "Response: Signed, Assertion: Unsigned")."""
     sha1_accepted: bool = False
     idp_initiated_allowed: bool = True
 
@@ -199,7 +202,28 @@ def judge(ua: UserAgent, target: Target, page: Page, note: str = "") -> Outcome:
         outcome.accepted, outcome.identity = _judge_by_patterns(target, page)
     if outcome.reference and target.activity_url:
         outcome.reason = _reason_for(ua, target, outcome.reference)
+    if on_sp and not outcome.accepted:
+        outcome.sp_status = page.status
+        outcome.sp_said = outcome.sp_error or visible_text(page)
+        if trace.hops:
+            said = f"SP refused: HTTP {page.status}: {outcome.sp_said or '(no text)'}"
+            trace.hops[-1].note = f"{trace.hops[-1].note}; {said}" if trace.hops[-1].note else said
     return outcome
+
+
+SAID_LIMIT = 300
+"""Characters of an SP's error page kept in outcomes and reports: enough to recognise its message."""
+
+
+def visible_text(page: Page, limit: int = SAID_LIMIT) -> str:
+    """Return what a person reads on the page (no scripts, styles or markup), whitespace-collapsed and trimmed."""
+    root = page.html
+    if root is None:
+        text = " ".join(page.text.split())
+    else:
+        parts = root.xpath("//text()[not(ancestor::script or ancestor::style or ancestor::head)]")
+        text = " ".join(" ".join(str(part) for part in parts).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _who_am_i(ua: UserAgent, target: Target) -> str | None:
