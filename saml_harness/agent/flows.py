@@ -204,7 +204,8 @@ def judge(ua: UserAgent, target: Target, page: Page, note: str = "") -> Outcome:
         outcome.reason = _reason_for(ua, target, outcome.reference)
     if on_sp and not outcome.accepted:
         outcome.sp_status = page.status
-        outcome.sp_said = outcome.sp_error or visible_text(page)
+        shown = ": ".join(text for text in (outcome.sp_error, outcome.sp_error_detail) if text)
+        outcome.sp_said = _trimmed(shown) if shown else visible_text(page)
         if trace.hops:
             said = f"SP refused: HTTP {page.status}: {outcome.sp_said or '(no text)'}"
             trace.hops[-1].note = f"{trace.hops[-1].note}; {said}" if trace.hops[-1].note else said
@@ -223,6 +224,10 @@ def visible_text(page: Page, limit: int = SAID_LIMIT) -> str:
     else:
         parts = root.xpath("//text()[not(ancestor::script or ancestor::style or ancestor::head)]")
         text = " ".join(" ".join(str(part) for part in parts).split())
+    return _trimmed(text, limit)
+
+
+def _trimmed(text: str, limit: int = SAID_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -190,7 +190,8 @@ def test_the_expectation_follows_the_targets_required_attributes() -> None:
 
 
 def test_every_attribute_gone_needs_only_one_required_attribute_to_refuse() -> None:
-    s = scenario(**(ATTRIBUTE_MISSING | {"pre_sign": [{"op": "remove_element", "xpath": "x/saml2:AttributeStatement"}]}))
+    gone = [{"op": "remove_element", "xpath": "x/saml2:AttributeStatement"}]
+    s = scenario(**(ATTRIBUTE_MISSING | {"pre_sign": gone}))
     assert for_target(s, target("saml2-sp", required_attributes=("email",))).expect == "reject"
     assert for_target(s, target("saml2-sp", required_attributes=())).expect == "accept"
 
@@ -219,7 +220,9 @@ def test_a_claim_without_an_outcome_rule_turns_deviations_into_policy_difference
     assert judge(s, refused(), target("saml2-sp")) == FALSE_REJECT
 
 
-@pytest.mark.parametrize(("written", "skew", "moved"), [(360, 90, 360), (420, 90, 420), (-360, 300, -570), (420, 0, 330)])
+@pytest.mark.parametrize(
+    ("written", "skew", "moved"), [(360, 90, 360), (420, 90, 420), (-360, 300, -570), (420, 0, 330)]
+)
 def test_time_window_cases_step_the_claimed_skew_with_a_margin(written: int, skew: int, moved: int) -> None:
     s = scenario(claims=["clock_skew_s"], idp_clock_offset=written)
     adjusted = for_target(s, target("saml2-sp", clock_skew_s=skew))

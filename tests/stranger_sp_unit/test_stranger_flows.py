@@ -102,6 +102,10 @@ def test_tampered_response_refused(stranger: Stranger, ua: UserAgent) -> None:
     assert not outcome.accepted
     assert outcome.final_status == 403
     assert outcome.sp_error_detail == "Signature validation failed. SAML Response rejected"
+    # What the SP said is kept on the outcome and its trace, for the report and repro.
+    assert outcome.sp_status == 403
+    assert outcome.sp_said == "SSO failed: Signature validation failed. SAML Response rejected"
+    assert "SP refused: HTTP 403: SSO failed: Signature validation failed" in outcome.trace.render()
 
 
 def test_wrong_audience_refused(stranger: Stranger, ua: UserAgent) -> None:
