@@ -28,6 +28,16 @@ def test_repro_marks_the_changed_audience_and_meets_the_expectation() -> None:
     assert len(case["changed_lines"]) == 1 and "/</saml2:Audience>" in case["changed_lines"][0]
     assert case["troubleshooting"] == "Invalid SAML response" and case["advice"]
     assert case["messages"]["AuthnRequest"].startswith("<samlp:AuthnRequest")
+    assert case["verdict"] == {"class": "pass", "reason": "the SP refused, as required", "fails": False}
+    assert case["actual"]["sp_status"] == 403
+    assert case["actual"]["sp_said"].startswith("Invalid SAML response")
+
+
+def test_repro_prints_what_the_sp_said_and_the_verdict_class() -> None:
+    result = CliRunner().invoke(main, ["repro", "audience.trailing_slash", "--flow", "sp"])
+    assert result.exit_code == 0, result.output
+    assert "SP said:  HTTP 403: Invalid SAML response" in result.output
+    assert "Verdict:  pass (the SP refused, as required)" in result.output
 
 
 def test_repro_of_the_baseline_changes_nothing() -> None:
