@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from saml_harness.agent.flows import Target
+from saml_harness.agent.flows import PROFILES, Target
 from saml_harness.agent.outcome import Outcome
 from saml_harness.scenarios.catalogue import Scenario, fill
 
@@ -42,9 +42,14 @@ class Verdict:
         return {"class": self.cls, "reason": self.reason}
 
 
+def holds_justcall_policy(profile: str) -> bool:
+    """Whether JustCall's policies apply; an unknown (misspelt) profile keeps them, so a typo never loosens a gate."""
+    return profile == "justcall" or profile not in PROFILES
+
+
 def failing_classes(profile: str) -> tuple[str, ...]:
     """Return the classes that fail a run: a policy difference only where the target claims JustCall's policy."""
-    return (*ALWAYS_FAILING, POLICY_DIFFERENCE) if profile == "justcall" else ALWAYS_FAILING
+    return (*ALWAYS_FAILING, POLICY_DIFFERENCE) if holds_justcall_policy(profile) else ALWAYS_FAILING
 
 
 def what_the_sp_did(outcome: Outcome) -> str:
@@ -102,7 +107,7 @@ def _impersonation(scenario: Scenario, outcome: Outcome, signed: set[str]) -> st
 def _by_identity(scenario: Scenario, outcome: Outcome, target: Target, did: str) -> Verdict:
     """Markup attacks: refusing, or signing in exactly a signed identity, conforms (JustCall's profile: ``expect``)."""
     what = f"signed in exactly the signed value {outcome.identity}" if did == "accept" else "refused"
-    if did not in scenario.acceptable_outcomes and target.profile == "justcall":
+    if did not in scenario.acceptable_outcomes and holds_justcall_policy(target.profile):
         return Verdict(POLICY_DIFFERENCE, f"the SP {what}; JustCall's rule is to {_MUST[scenario.expect]}")
     return _details(scenario, outcome, target) or Verdict(PASS, f"the SP {what}")
 

@@ -122,6 +122,8 @@ def test_a_deviation_from_a_policy_or_should_rule_is_a_policy_difference(level: 
 def test_a_policy_difference_fails_only_where_the_profile_claims_justcalls_policy() -> None:
     assert POLICY_DIFFERENCE in failing_classes("justcall")
     assert POLICY_DIFFERENCE not in failing_classes("saml2-sp")
+    # A misspelt profile keeps JustCall's policy: a typo must not loosen a release gate.
+    assert POLICY_DIFFERENCE in failing_classes("saml2sp")
     for profile in ("justcall", "saml2-sp"):
         assert {IMPERSONATION, MUST_VIOLATION, FALSE_REJECT} <= set(failing_classes(profile))
         assert not {PASS, ACCEPTABLE} & set(failing_classes(profile))
