@@ -329,6 +329,11 @@ def _lint_verdict_fields(s: Scenario, where: str) -> list[str]:
     for claim in s.claims:
         if claim not in CLAIMS:
             problems.append(f"{where}: claims {claim!r} is not one of {CLAIMS}")
+    if "required_attributes" in s.claims:
+        from saml_harness.scenarios.claims import withheld_attributes  # claims builds on this module
+
+        if not withheld_attributes(s):
+            problems.append(f"{where}: a required_attributes case must remove, rename or empty an attribute")
     if "clock_skew_s" in s.claims and not s.idp_clock_offset:
         problems.append(f"{where}: a clock_skew_s case needs idp_clock_offset (written for JustCall's 90 s skew)")
     for template in s.signed_identities:

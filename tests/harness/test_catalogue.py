@@ -68,6 +68,7 @@ def test_expectation_files_name_existing_scenarios() -> None:
         ({"judge": "vibes"}, "judge 'vibes'"),
         ({"claims": ["favourite_colour"]}, "claims 'favourite_colour'"),
         ({"claims": ["clock_skew_s"]}, "needs idp_clock_offset"),
+        ({"claims": ["required_attributes"]}, "must remove, rename or empty an attribute"),
         ({"signed_identities": [""]}, "signed_identities"),
     ],
 )
