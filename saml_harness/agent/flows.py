@@ -187,8 +187,10 @@ def judge(ua: UserAgent, target: Target, page: Page, note: str = "") -> Outcome:
     trace = ua.trace
     on_sp = _same_origin(page.url, target.sp_url)
     outcome = Outcome(accepted=False, trace=trace, final_url=page.url, final_status=page.status)
-    if note and trace.hops:
-        trace.hops[-1].note = note
+    # The answer the person saw: the who-am-I and activity-log lookups come after it.
+    final_hop = trace.hops[-1] if trace.hops else None
+    if note and final_hop is not None:
+        final_hop.note = note
     if not on_sp:
         outcome.idp_error = page.find_text("sign-in-error") or page.title or f"HTTP {page.status}"
     else:
@@ -206,9 +208,9 @@ def judge(ua: UserAgent, target: Target, page: Page, note: str = "") -> Outcome:
         outcome.sp_status = page.status
         shown = ": ".join(text for text in (outcome.sp_error, outcome.sp_error_detail) if text)
         outcome.sp_said = _trimmed(shown) if shown else visible_text(page)
-        if trace.hops:
+        if final_hop is not None:
             said = f"SP refused: HTTP {page.status}: {outcome.sp_said or '(no text)'}"
-            trace.hops[-1].note = f"{trace.hops[-1].note}; {said}" if trace.hops[-1].note else said
+            final_hop.note = f"{final_hop.note}; {said}" if final_hop.note else said
     return outcome
 
 
