@@ -110,7 +110,8 @@ def test_launch_cwd_defaults_to_the_target_files_folder_and_the_stranger_names_t
 
 
 def test_expectations_beside_the_target_file_are_read_from_there(tmp_path: Path) -> None:
-    (tmp_path / "known.toml").write_text('[xfail."audience.trailing_slash"]\nreason = "our SP trims slashes"\n')
+    known = '[xfail."audience.trailing_slash"]\nclass = "must_violation"\nreason = "our SP trims slashes"\n'
+    (tmp_path / "known.toml").write_text(known)
     spec = load_target(write(tmp_path, 'expectations = "known.toml"\n' + MINIMAL))
     assert spec.expectations == str((tmp_path / "known.toml").resolve())
     assert load_expectations(spec.expectations)["audience.trailing_slash"].reason == "our SP trims slashes"
