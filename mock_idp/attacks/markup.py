@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from mock_idp.faults import OpContext, op
+from mock_idp.op_registry import OpContext, op
 from saml_xmlns import NS
 
 KINDS = ("comment", "cdata", "pi")

@@ -36,8 +36,8 @@ from mock_idp.attacks.dsig import (
     sign_enveloped,
     x509_key_info,
 )
-from mock_idp.faults import OpContext, op
 from mock_idp.keys import Credential
+from mock_idp.op_registry import OpContext, op
 
 HMAC_SECRET = b"FOO\n"
 """The key pysaml2's HMAC fixtures carry in ``HMACKeyValue`` (base64 ``Rk9PCg==``)."""

@@ -29,7 +29,7 @@ from mock_idp.attacks.dsig import (
     sign_enveloped,
     x509_key_info,
 )
-from mock_idp.faults import OpContext, op
+from mock_idp.op_registry import OpContext, op
 from saml_xmlns import MD, SAML, SAMLP, q
 
 

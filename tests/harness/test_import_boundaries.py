@@ -115,3 +115,85 @@ def test_an_app_and_all_its_modules_load_without_the_other_app_or_the_driver(
     loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
     assert package in loaded
     assert (loaded & PROJECT_PACKAGES) - ALLOWED[package] == set()
+
+
+# ------------------------------------------------------------------------------------------------ import cycles
+
+CYCLE_CHECKED = ("saml_xmlns", "mock_idp", "justcall_sp", "saml_harness")
+
+
+def module_graph(packages: tuple[str, ...] = CYCLE_CHECKED) -> dict[str, set[str]]:
+    """Return each module's module-level imports of other project modules (what runs when it is imported).
+
+    ``from pkg import sub`` counts as an import of ``pkg.sub`` alone; imports inside functions and
+    ``TYPE_CHECKING`` blocks do not run at import time and are left out.
+    """
+    paths = {module_name(p): p for package in packages for p in (ROOT / package).rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets: set[str] = set()
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                continue
+            if isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")
+                    base = ".".join([*parts[: len(parts) - (node.level - 1)], *([node.module] if node.module else [])])
+                subs = {f"{base}.{alias.name}" for alias in node.names} & set(paths)
+                targets |= subs or {base}
+        graph[name] = {_known(t, paths) for t in targets} - {"", name}
+    return graph
+
+
+def _known(module: str, paths: dict[str, Path]) -> str:
+    while module and module not in paths:
+        module = module.rpartition(".")[0]
+    return module
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Return the strongly connected groups of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in graph.get(node, ()):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return cycles
+
+
+def test_the_cycle_finder_finds_a_registry_imported_at_the_bottom() -> None:
+    graph = {"faults": {"attacks"}, "attacks": {"attacks.xsw"}, "attacks.xsw": {"faults"}, "leaf": set()}
+    assert import_cycles(graph) == [["attacks", "attacks.xsw", "faults"]]
+
+
+def test_no_module_imports_back_into_a_module_that_imports_it() -> None:
+    """Registries (the IdP's ops, the harness's evidence checks) fill without bottom-of-module imports."""
+    graph = module_graph()
+    assert {"mock_idp.faults", "saml_harness.scenarios.evidence"} <= set(graph)
+    assert import_cycles(graph) == []
