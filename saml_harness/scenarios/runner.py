@@ -15,7 +15,7 @@ from saml_harness.scenarios.setup_ops import apply_setup
 def placeholders(deployment: Deployment, email: str) -> dict[str, str]:
     """Return the values a scenario's op arguments may name, e.g. ``{sp_entity_id}/``."""
     target = deployment.target
-    issuer = str(deployment.okta.issuer(deployment.app))
+    issuer = deployment.okta.issuer(deployment.okta_app)
     local_part = email.split("@", 1)[0]
     return {
         "sp_url": target.sp_url,
