@@ -51,10 +51,10 @@ from saml_xmlns import NAMEID_EMAIL
 Clock = Callable[[], datetime]
 AppRef = SamlApp | str
 
-# Werkzeug's default (scrypt) costs ~160 ms per login; a mock org trades hash strength for speed.
+# Werkzeug's default (scrypt) is deliberately slow per login; a mock org trades hash strength for speed.
 PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
-# Okta's keys/generate API: "Validity years out of range. It should be 2 - 10 years." (okta-fidelity.md 1.4)
+# Okta's keys/generate API: "Validity years out of range. It should be 2 - 10 years." (Okta Apps API)
 MIN_VALIDITY_YEARS, MAX_VALIDITY_YEARS = 2, 10
 
 
@@ -74,7 +74,7 @@ class OrgSnapshot:
 
 
 def _label_slug(label: str) -> str:
-    # appName = <org>_<label lower-cased, non-alphanumerics stripped>_<n> (okta-fidelity.md 1.1).
+    # appName = <org>_<label lower-cased, non-alphanumerics stripped>_<n> (as Okta names apps).
     return re.sub(r"[^a-z0-9]", "", label.lower()) or "app"
 
 
@@ -691,7 +691,7 @@ def _checked_group_statements(statements: Iterable[GroupAttributeStatement]) -> 
 
 
 def _validate_app(app: SamlApp) -> None:
-    # Okta API: "Either (or both) responseSigned or assertionSigned must be TRUE" (okta-fidelity.md 1.5).
+    # Okta API: "Either (or both) responseSigned or assertionSigned must be TRUE" (Okta Apps API).
     if not (app.response_signed or app.assertion_signed):
         raise ValueError("Either (or both) response_signed or assertion_signed must be True")
     if app.signature_algorithm not in SIGNATURE_ALGORITHMS:

@@ -1,6 +1,6 @@
 """Key and algorithm attacks: re-signing with the attacker's key, key confusion, and deviant signature profiles.
 
-Sources (attack-catalog.md 1.C, 1.F): SAMLRaider's re-sign and certificate cloning, pysaml2's HMAC key-data
+Sources: SAMLRaider's re-sign and certificate cloning, pysaml2's HMAC key-data
 fixtures (CVE-2021-21239), xml-crypto GHSA-c27r-x354-4m68 (HMAC keyed with the public certificate), pysaml2
 7.1.0's transform rules. ``resign_profile`` signs with the IdP's real key, so only the profile rule under
 test is broken: an SP that does not enforce it would accept the response.

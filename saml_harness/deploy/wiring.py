@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
 class RewindableKeys:
     """The IdP's RSA key source: keys handed out in order, and handed out again after ``rewind``.
 
-    Why: rotating Okta's key (the ``okta_rotate_key`` setup step) generates a 2048-bit RSA key, about 0.2 s
-    on the development VM, in every test that rotates. The per-test reset restores the org to the state
+    Why: rotating Okta's key (the ``okta_rotate_key`` setup step) generates a 2048-bit RSA key, which is costly
+    (README "Performance"), in every test that rotates. The per-test reset restores the org to the state
     taken at ``mark`` (right after wiring), which holds only the keys handed out before it; rewinding to the
     mark makes the next keys the same as in the previous test, still distinct from every key the org holds.
     """
@@ -273,7 +273,7 @@ def start_deployment(
     sp_config: dict[str, Any] = {
         "SECRET_KEY": secrets.token_hex(16),
         "API_TOKEN": api_token,
-        # Demo passwords only: a cheap hash keeps per-test re-seeding fast (scrypt costs ~130 ms each).
+        # Demo passwords only: a cheap hash keeps seeding fast (scrypt is deliberately slow).
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
     if database_url:

@@ -77,7 +77,7 @@ def okta_activate_new_key(d: Deployment, email: str, not_before_days: float = -1
 
     now = d.okta.clock()
     # The org's own key source when the harness started it: the next key of the rewindable sequence is distinct
-    # from every key the org holds (as a fresh one is), and is not generated again in every test (~0.1 s each).
+    # from every key the org holds (as a fresh one is), and is not generated again in every test.
     credential = make_credential(
         d.demo.org_name,
         now + timedelta(days=not_before_days),
