@@ -6,11 +6,13 @@ JustCall, downgrade the plan...), so the login that follows meets a realistic mi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
+from mock_idp.keys import make_credential
 from saml_harness.deploy.wiring import Deployment, configure_justcall, write_idp_trust
+from saml_harness.scenarios.catalogue import Op
 
 SetupOp = Callable[..., None]
 SETUP_OPS: dict[str, SetupOp] = {}
@@ -26,7 +28,7 @@ BUNDLED_ONLY = frozenset({"sp_disable_sso", "sp_set_plan", "sp_set_domain_verifi
 """Setup steps that change the bundled SP's own settings; an external target cannot be changed so."""
 
 
-def apply_setup(deployment: Deployment, ops: Any, email: str) -> None:
+def apply_setup(deployment: Deployment, ops: Iterable[Op], email: str) -> None:
     """Run each ``Op`` of ``ops`` in order; ``email`` is the scenario's user."""
     for op in ops:
         try:
@@ -73,8 +75,6 @@ def sp_upload_active_certificate(d: Deployment, email: str) -> None:
 @setup_op
 def okta_activate_new_key(d: Deployment, email: str, not_before_days: float = -1, not_after_days: float = 3650) -> None:
     """Okta admin generates a certificate with the given validity (days from now) and activates it."""
-    from mock_idp.keys import make_credential
-
     now = d.okta.clock()
     # The org's own key source when the harness started it: the next key of the rewindable sequence is distinct
     # from every key the org holds (as a fresh one is), and is not generated again in every test.
