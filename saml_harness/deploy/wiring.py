@@ -26,6 +26,7 @@ from saml_harness.deploy.idp_state import IdpIdentity, load_identity
 from saml_harness.deploy.launch import LaunchedSp, run_trust_command
 from saml_harness.deploy.live import LiveServer
 from saml_harness.deploy.targets import TargetSpec
+from saml_harness.deploy.trust import create_trust_app
 
 
 class RewindableKeys:
@@ -364,8 +365,6 @@ def start_external_deployment(
     deployment.identity = identity
     deployment.trust_dir = workdir
     try:
-        from saml_harness.deploy.trust import create_trust_app
-
         deployment.trust_server = LiveServer(create_trust_app(workdir), "127.0.0.1").start()
         deployment.trust_values = write_idp_trust(deployment, workdir)
         if spec.launch is not None:
