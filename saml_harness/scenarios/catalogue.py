@@ -236,8 +236,11 @@ class Deviation:
 
 
 def load_expectations(target: str, folder: Path = EXPECTATIONS_DIR) -> dict[str, Deviation]:
-    """Load ``fixtures/expectations/{target}.toml`` (``[xfail."scenario.id"] reason = ...``)."""
-    path = folder / f"{target}.toml"
+    """Load ``fixtures/expectations/{target}.toml``, or ``target`` itself if it is a ``*.toml`` path.
+
+    The file holds ``[xfail."scenario.id"] reason = ...``.
+    """
+    path = Path(target) if target.endswith(".toml") else folder / f"{target}.toml"
     if not path.exists():
         return {}
     with path.open("rb") as handle:
