@@ -210,7 +210,13 @@ async function consume(sp, body) {
 
 function createServer(sp) {
   return http.createServer(async (req, res) => {
-    const url = new URL(req.url, sp.baseUrl);
+    let url;
+    try {
+      url = new URL(req.url, sp.baseUrl);
+    } catch {
+      errorPage(res, 400, "malformed request URL");
+      return;
+    }
     const route = `${req.method} ${url.pathname}`;
     try {
       if (route === "GET /health") {
