@@ -97,9 +97,10 @@ def prepare_strangers(session: nox.Session) -> None:
 
     pysaml2 runs the ``xmlsec1`` program (``apt-get install xmlsec1``); node-saml needs Node 18+ and npm.
     """
-    session.install("uv")
-    session.run("uv", "venv", "--allow-existing", "-q", "-p", PYTHON, f"{PYSAML2_SP}/.venv")
-    session.run("uv", "pip", "install", "-q", "-p", f"{PYSAML2_SP}/.venv", "-r", f"{PYSAML2_SP}/requirements.txt")
+    uv = (sys.executable, "-m", "uv")
+    session.run(*uv, "venv", "--allow-existing", "-q", "-p", PYTHON, f"{PYSAML2_SP}/.venv", external=True)
+    requirements = f"{PYSAML2_SP}/requirements.txt"
+    session.run(*uv, "pip", "install", "-q", "-p", f"{PYSAML2_SP}/.venv", "-r", requirements, external=True)
     session.run("npm", "ci", "--no-audit", "--no-fund", "--prefix", NODE_SP, external=True)
 
 
