@@ -37,10 +37,11 @@ MAX_PENDING = 10_000
 """Outstanding AuthnRequests kept (oldest dropped first), so abandoned logins cannot grow memory forever."""
 METADATA_TIMEOUT_S = 10.0
 
-WEAKNESSES = ("nameid-first-text", "keyinfo-cert")
+WEAKNESSES = ("nameid-first-text", "keyinfo-cert", "any-signature")
 """Test switches that make a stranger deliberately unsafe, to prove the suites call an impersonation one:
 ``nameid-first-text`` reads only the first text node of the NameID and email value (a comment truncates it);
-``keyinfo-cert`` verifies with whatever certificate the response's KeyInfo carries."""
+``keyinfo-cert`` verifies with whatever certificate the response's KeyInfo carries; ``any-signature`` accepts a
+response when any signature in it verifies and reads the first assertion (open to signature wrapping)."""
 WEAKEN_ENV = "STRANGER_WEAKEN"
 
 

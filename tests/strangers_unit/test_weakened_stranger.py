@@ -14,19 +14,31 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 STRANGER_TARGET = ROOT / "tests" / "strangers" / "python3_saml" / "target.toml"
 VICTIM = "owner@acme.example"
 """The JustCall account owner: whom the attack ops' forged or truncated identities name."""
 
 CAUGHT_BY = {
-    # nameid-first-text: "owner@acme.example<!---->.evil.example" is read as the victim.
-    "security.markup.comment_in_nameid_and_email.both_signed": "nameid-first-text",
-    "security.markup.comment_in_nameid_and_email.assertion_signed": "nameid-first-text",
-    "security.markup.comment_in_email_only.assertion_signed": "nameid-first-text",
-    # keyinfo-cert: the attacker re-signs a forged identity with their own key and ships its certificate.
-    "security.resign.self_signed.both_signed": "keyinfo-cert",
-    "security.resign.self_signed.assertion.assertion_signed": "keyinfo-cert",
+    # The comment truncates "owner@acme.example<!---->.evil.example" to the victim.
+    "nameid-first-text": (
+        "security.markup.comment_in_nameid_and_email.both_signed",
+        "security.markup.comment_in_nameid_and_email.assertion_signed",
+        "security.markup.comment_in_email_only.assertion_signed",
+    ),
+    # The attacker re-signs a forged identity with their own key and ships its certificate.
+    "keyinfo-cert": (
+        "security.resign.self_signed.both_signed",
+        "security.resign.self_signed.assertion.assertion_signed",
+    ),
+    # Okta's signature still verifies; the evil assertion placed first is the one read.
+    "any-signature": (
+        "security.xsw3.both_signed",
+        "security.xsw4.assertion_signed",
+        "security.xsw5.both_signed",
+    ),
 }
 FLOWS = ("sp_initiated", "idp_initiated")
 
@@ -37,13 +49,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def weakened_target(folder: Path) -> Path:
-    """The python3-saml target on a free port, weakened both ways, with no expectations to excuse anything."""
+def weakened_target(folder: Path, weakness: str) -> Path:
+    """The python3-saml target on a free port, weakened one way, with no expectations to excuse anything."""
     port = free_port()
     text = STRANGER_TARGET.read_text().replace("18090", str(port))
     text = text.replace('expectations = "expectations.toml"', 'expectations = "no-expectations.toml"')
-    weaken = '"--weaken", "nameid-first-text", "--weaken", "keyinfo-cert"'
-    text = text.replace('"--allow-unsolicited"]', f'"--allow-unsolicited", {weaken}]')
+    text = text.replace('"--allow-unsolicited"]', f'"--allow-unsolicited", "--weaken", "{weakness}"]')
     assert "--weaken" in text and str(port) in text, "the stranger's target file changed shape"
     (folder / "no-expectations.toml").write_text("# nothing is excused\n")
     target = folder / "weakened.toml"
@@ -51,8 +62,11 @@ def weakened_target(folder: Path) -> Path:
     return target
 
 
-def run_suite(target: Path, reports: Path) -> tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]:
-    selection = " or ".join(f"{scenario}-" for scenario in CAUGHT_BY)
+def run_suite(
+    target: Path, reports: Path, scenarios: tuple[str, ...]
+) -> tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]:
+    """Run the security suite's generic attack test on ``scenarios`` against ``target``; return its case records."""
+    selection = " or ".join(f"{scenario}-" for scenario in scenarios)
     done = subprocess.run(
         [
             sys.executable,
@@ -80,14 +94,16 @@ def run_suite(target: Path, reports: Path) -> tuple[subprocess.CompletedProcess[
     return done, json.loads(results.read_text())["cases"]
 
 
-def test_weakened_stranger_is_reported_as_signing_in_the_victim(tmp_path: Path) -> None:
-    """Each selected attack, in both flows, must fail the run with the victim signed in and named as such."""
-    done, cases = run_suite(weakened_target(tmp_path), tmp_path / "reports")
+@pytest.mark.parametrize("weakness", list(CAUGHT_BY))
+def test_weakened_stranger_is_reported_as_signing_in_the_victim(tmp_path: Path, weakness: str) -> None:
+    """Each attack the weakness lets through, in both flows, must fail the run with the victim signed in."""
+    scenarios = CAUGHT_BY[weakness]
+    done, cases = run_suite(weakened_target(tmp_path, weakness), tmp_path / "reports", scenarios)
     assert done.returncode == 1, done.stdout[-3000:]
     by_case = {(c["scenario"], c["flow"]): c for c in cases}
-    assert set(by_case) == {(s, f) for s in CAUGHT_BY for f in FLOWS}, sorted(by_case)
+    assert set(by_case) == {(s, f) for s in scenarios for f in FLOWS}, sorted(by_case)
     for (scenario, flow), case in by_case.items():
-        where = f"{scenario} [{flow}] ({CAUGHT_BY[scenario]})"
+        where = f"{scenario} [{flow}] ({weakness})"
         assert case["outcome"] == "failed", where
         assert case["actual"]["accepted"] is True, where
         assert case["actual"]["identity"] == VICTIM, where

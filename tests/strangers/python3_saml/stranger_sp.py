@@ -16,12 +16,13 @@ Policies python3-saml leaves to the application, implemented here:
   use is refused.
 
 Run: ``python tests/strangers/python3_saml --port 8000 (--idp-metadata idp.xml | --idp-metadata-url URL)
-[--allow-unsolicited] [--weaken nameid-first-text|keyinfo-cert]``.
+[--allow-unsolicited] [--weaken nameid-first-text|keyinfo-cert|any-signature]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import math
 import sys
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import xmlsec
 from flask import Flask, Response, redirect, request
 from flask.typing import ResponseReturnValue
 from lxml import etree
@@ -210,6 +212,36 @@ def first_text_identity(xml: bytes) -> str | None:
     return None
 
 
+def any_signature_identity(xml: bytes, settings: dict[str, Any]) -> tuple[str, str]:
+    """WEAKENED (``any-signature``): one signature that verifies anywhere vouches for the first assertion.
+
+    What signature-wrapping exploits: the signed element and the element read are not the same. Returns the first
+    Assertion's ID and identity (email value, else NameID); python3-saml's own checks are skipped altogether.
+    """
+    root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+    idp = settings["idp"]
+    certificate = idp.get("x509cert") or idp["x509certMulti"]["signing"][0]
+    xmlsec.tree.add_ids(root, ["ID"])  # lets a Reference "#id" find its element, as python3-saml's own call does
+    signatures = root.xpath("//ds:Signature", namespaces=NS)
+    if not isinstance(signatures, list) or not any(
+        OneLogin_Saml2_Utils.validate_node_sign(signature, root, OneLogin_Saml2_Utils.format_cert(certificate))
+        for signature in signatures
+    ):
+        raise Refused(403, "no signature in the response verifies with the IdP's certificate")
+    assertions = root.xpath("//saml:Assertion", namespaces=NS)
+    if not isinstance(assertions, list) or not assertions or not isinstance(assertions[0], etree._Element):
+        raise Refused(403, "the response carries no assertion")
+    first = assertions[0]
+    for path in (
+        f"saml:AttributeStatement/saml:Attribute[@Name='{EMAIL_ATTRIBUTE}']/saml:AttributeValue/text()",
+        "saml:Subject/saml:NameID/text()",
+    ):
+        values = first.xpath(path, namespaces=NS)
+        if isinstance(values, list) and values:
+            return str(first.get("ID") or ""), str(values[0]).strip()
+    raise Refused(403, "the first assertion names nobody")
+
+
 def create_app(
     idp_metadata: Path | str,
     *,
@@ -279,6 +311,13 @@ def create_app(
             return error_page(503, f"IdP metadata unusable: {exc}")
         if "keyinfo-cert" in sp.weaken:
             settings = trust_keyinfo_certificate(settings, root)
+        if "any-signature" in sp.weaken:
+            xml = posted_saml_response()
+            assertion_id, email = any_signature_identity(xml, settings)
+            # Keyed on the whole response too: attack tools reuse one forged assertion ID in every response.
+            sp.accept(f"{assertion_id} {hashlib.sha256(xml).hexdigest()}", math.inf, request_id)
+            log.info("signed in %s WITHOUT python3-saml's checks (any-signature)", email)
+            return sign_in(email, email, {EMAIL_ATTRIBUTE: [email]}, request.form.get("RelayState"))
         auth = OneLogin_Saml2_Auth(request_data(), settings)
         try:
             auth.process_response(request_id=request_id)
