@@ -107,8 +107,9 @@ def test_weakened_stranger_is_reported_as_signing_in_the_victim(tmp_path: Path, 
         assert case["outcome"] == "failed", where
         assert case["actual"]["accepted"] is True, where
         assert case["actual"]["identity"] == VICTIM, where
-        # Once the verdict classes land this becomes: assert case["verdict"] == "impersonation".
-        assert any(f"identity {VICTIM} was signed in" in p for p in case["problems"]), (where, case["problems"])
+        assert case["verdict"]["class"] == "impersonation", (where, case["verdict"])
+        assert case["verdict"]["fails"] is True, where
+        assert f"signed in {VICTIM}" in case["verdict"]["reason"], (where, case["verdict"])
 
 
 def test_unknown_weakness_in_the_environment_is_a_usage_error(tmp_path: Path) -> None:
