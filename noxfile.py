@@ -86,7 +86,7 @@ def browser(session: nox.Session) -> None:
     run_pytest(session, "suites/browser", name="browser", extra=browser_artifacts)
 
 
-# -- strangers (issue 11): SPs on other SAML stacks, each an external target with its expectations beside it --------
+# -- strangers: SPs on other SAML stacks, each an external target with its expectations beside it ---------------------
 
 STRANGERS = "tests/strangers"
 PYSAML2_SP = f"{STRANGERS}/pysaml2"

@@ -38,7 +38,7 @@ TOP_KEYS = {
     "launch",
     "logout",
     "profile",
-    # [claims] and [trust] are parsed by the "targets" work of issue 11; accepted so the strangers' files load.
+    # [claims] and [trust]: accepted so the strangers' target files (their final shape) load; not parsed yet.
     "claims",
     "trust",
 }
