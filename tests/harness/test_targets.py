@@ -21,7 +21,7 @@ from saml_harness.deploy.trust import create_trust_app
 from saml_harness.scenarios.catalogue import load_expectations
 
 EXAMPLE = Path("fixtures/targets/example-staging.toml")
-STRANGER = Path("tests/stranger_sp/target.toml")
+STRANGER = Path("tests/strangers/python3_saml/target.toml")
 
 SP_METADATA = b"""<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sp.example/sso">
 <md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
@@ -106,7 +106,7 @@ def test_launch_cwd_defaults_to_the_target_files_folder_and_the_stranger_names_t
     assert spec.launch is not None and spec.launch.cwd == tmp_path.resolve()
     stranger = load_target(STRANGER)
     assert stranger.launch is not None and stranger.launch.cwd == Path.cwd().resolve()
-    assert stranger.trust is not None and stranger.trust.mode == "file"
+    assert stranger.trust is not None and stranger.trust.mode == "metadata_url"
 
 
 def test_expectations_beside_the_target_file_are_read_from_there(tmp_path: Path) -> None:
