@@ -353,9 +353,10 @@ def _fetch_sp_metadata(url: str) -> tuple[str, str]:
 def _claims(document: dict[str, Any]) -> Claims:
     table = dict(document.get("claims", {}))
     if "allow_idp_initiated" in document:
-        if "idp_initiated_allowed" in table:
-            raise TargetError("give [claims] idp_initiated_allowed or the older allow_idp_initiated, not both")
-        table["idp_initiated_allowed"] = document["allow_idp_initiated"]
+        older = document["allow_idp_initiated"]
+        if table.get("idp_initiated_allowed", older) != older:
+            raise TargetError("[claims] idp_initiated_allowed and the older allow_idp_initiated disagree")
+        table["idp_initiated_allowed"] = older
     if "required_attributes" in table:
         table["required_attributes"] = tuple(table["required_attributes"])
     return Claims(**table)

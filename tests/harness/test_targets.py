@@ -159,8 +159,8 @@ BAD = [
     ('expectations = "nope.toml"\n' + MINIMAL, "expectations file 'nope.toml' not found"),
     ("login = 3\n" + MINIMAL.replace('[login]\nurl = "https://sp/l"\n', ""), r"\[login\] must be a table"),
     (
-        "allow_idp_initiated = true\nprofile = 'justcall'\n" + MINIMAL + "[claims]\nidp_initiated_allowed = true\n",
-        "not both",
+        "allow_idp_initiated = true\nprofile = 'justcall'\n" + MINIMAL + "[claims]\nidp_initiated_allowed = false\n",
+        "disagree",
     ),
 ]
 

@@ -55,7 +55,8 @@ def weakened_target(folder: Path, weakness: str) -> Path:
     text = STRANGER_TARGET.read_text().replace("18090", str(port))
     text = text.replace('expectations = "expectations.toml"', 'expectations = "no-expectations.toml"')
     text = text.replace('"--allow-unsolicited"]', f'"--allow-unsolicited", "--weaken", "{weakness}"]')
-    assert "--weaken" in text and str(port) in text, "the stranger's target file changed shape"
+    text = text.replace('cwd = "../../.."', f'cwd = "{ROOT}"')  # the copy lives elsewhere; run from the repo root
+    assert "--weaken" in text and str(port) in text and str(ROOT) in text, "the stranger's target file changed shape"
     (folder / "no-expectations.toml").write_text("# nothing is excused\n")
     target = folder / "weakened.toml"
     target.write_text(text)
