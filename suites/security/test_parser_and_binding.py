@@ -70,6 +70,37 @@ def refused(
     return problems
 
 
+def refused_or_only_genuine(
+    deployment: Deployment, delivery: Delivery, before: dict[str, int], after: dict[str, int]
+) -> list[str]:
+    """A DTD-bearing response: refused under JustCall's policy; elsewhere, at most the genuine person signed in.
+
+    Why: refusing any DTD is JustCall's policy. An SP on profile ``saml2-sp`` that ignores a harmless DTD and
+    signs in exactly the person the IdP signed is no security failure; fetching (the canary) or expanding
+    (the time bound) or signing in anyone else is.
+    """
+    if deployment.bundled or deployment.target.profile == "justcall":
+        return refused(deployment, delivery, before, after)
+    genuine = deployment.credentials("assigned").username
+    problems = [f"HTTP {delivery.status}"] if delivery.status >= 500 else []
+    if delivery.signed_in_as not in (None, genuine):
+        problems.append(f"{delivery.signed_in_as} is signed in, not the genuine {genuine}")
+    return problems
+
+
+def deliver_big(deployment: Deployment, xml: bytes) -> Delivery | None:
+    """Post an oversized response; None when an external SP drops the connection instead of answering.
+
+    Why: closing the connection on a body over the limit (as node's HTTP server does) is a refusal too.
+    """
+    try:
+        return deliver(deployment, xml)
+    except (requests.ConnectionError, ConnectionError):  # requests', or the loopback transport's reset
+        if deployment.bundled:
+            raise
+        return None
+
+
 def activity_reason(deployment: Deployment) -> str | None:
     entries = deployment.justcall.activity(deployment.demo.account.slug, limit=1)
     return entries[0]["reason"] if entries else None
@@ -104,7 +135,7 @@ def test_dtd_bearing_response_is_refused(
     started = time.monotonic()
     delivery = deliver(deployment, xml)
     assert time.monotonic() - started < 5, "refusing a DTD must not expand it"
-    assert refused(deployment, delivery, before, rows()) == []
+    assert refused_or_only_genuine(deployment, delivery, before, rows()) == []
     check_reason(deployment, "input.dtd")
 
 
@@ -122,7 +153,8 @@ def test_external_entities_fetch_nothing(
 ) -> None:
     xml, before = build(genuine().xml, canary.url("xxe")), rows()
     delivery = deliver(deployment, xml)
-    assert refused(deployment, delivery, before, rows()) == []
+    assert canary.hits == [], "the SP fetched an external entity"
+    assert refused_or_only_genuine(deployment, delivery, before, rows()) == []
     check_reason(deployment, "input.dtd")
     assert canary.hits == [], "the SP fetched an external entity"
 
@@ -221,8 +253,9 @@ def test_oversized_forged_response_signs_nobody_in_and_the_sp_survives(
     forged = captured.xml.replace(attacker.encode(), victim.encode())
     assert forged != captured.xml
     xml, before = hostile_xml.pad(forged, OVERSIZED), rows()
-    delivery = deliver(deployment, xml)
-    assert refused(deployment, delivery, before, rows(), range(400, 500)) == []
+    delivery = deliver_big(deployment, xml)
+    if delivery is not None:
+        assert refused(deployment, delivery, before, rows(), range(400, 500)) == []
     still_signs_in()
 
 
