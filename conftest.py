@@ -13,7 +13,7 @@ import pytest
 from saml_harness.agent.flows import IdpSide, Target
 from saml_harness.agent.user_agent import UserAgent
 from saml_harness.deploy.targets import TargetSpec, load_target
-from saml_harness.deploy.wiring import Deployment, start_deployment, start_external_deployment
+from saml_harness.deploy.wiring import Deployment, sp_database_url, start_deployment, start_external_deployment
 from saml_harness.plugin.hooks import TARGET_KEY
 
 
@@ -28,7 +28,7 @@ def live_deployment(tmp_path_factory: pytest.TempPathFactory, target_spec: Targe
     """Scope: session. The mock Okta org and the SP under test, wired as the article's Steps 1-5."""
     folder = tmp_path_factory.mktemp("deployment")
     if target_spec is None:
-        deployment = start_deployment(database_url=f"sqlite:///{folder / 'justcall.sqlite3'}")
+        deployment = start_deployment(database_url=sp_database_url(folder))
     else:
         spec = load_target(target_spec.path)
         deployment = start_external_deployment(spec, folder / "trust")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -153,11 +154,26 @@ class Deployment:
                 configure_justcall(self.justcall, self.demo, self.okta, self.app)
 
     def stop(self) -> None:
-        if self.launched is not None:
-            self.launched.stop()
-        self.idp_server.stop()
-        if self.sp_server is not None:
-            self.sp_server.stop()
+        """Stop both servers, then release what they used: the SP's database connections and the snapshot's copy.
+
+        Safe to call twice; the servers stop first so that no request is using a connection when it closes.
+        """
+        try:
+            if self.launched is not None:
+                self.launched.stop()
+            self.idp_server.stop()
+            if self.sp_server is not None:
+                self.sp_server.stop()
+        finally:
+            if self._justcall_snapshot is not None:
+                self._justcall_snapshot.close()
+            if self.justcall is not None:
+                self.justcall.close()
+
+
+def sp_database_url(folder: Path) -> str:
+    """The bundled SP's database: ``DATABASE_URL`` when set (PostgreSQL in CI), else a new SQLite file in ``folder``."""
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'justcall.sqlite3'}"
 
 
 def seed_okta(okta: Any, demo: Demo) -> tuple[dict[str, str], dict[str, str]]:
@@ -264,6 +280,9 @@ def start_deployment(
     justcall = sp_app.extensions["justcall"]
 
     user_ids, group_ids = seed_okta(okta, demo)
+    # The database may hold an earlier run's rows (PostgreSQL in CI, ``serve --database-url``): start from exactly
+    # the demo, as each test's reset does, so that a second run on the same database finds what the first found.
+    justcall.reset()
     seed_justcall(justcall, demo)
     app = None
     if wire:
