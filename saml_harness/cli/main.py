@@ -72,7 +72,13 @@ def describe(deployment: Deployment) -> dict[str, Any]:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
 @click.option("--idp-port", default=0, show_default=True, help="Port of the mock Okta org (0 = a free port).")
 @click.option("--sp-port", default=0, show_default=True, help="Port of the JustCall SP (0 = a free port).")
-@click.option("--database-url", default=None, help="SQLAlchemy URL for the SP (default: a fresh SQLite file).")
+@click.option(
+    "--database-url",
+    envvar="DATABASE_URL",
+    default=None,
+    help="SQLAlchemy URL of the SP's database, emptied and seeded with the demo at start (default: DATABASE_URL, "
+    "else a fresh SQLite file).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON line with URLs and users, then serve.")
 @click.option(
     "--fresh", is_flag=True, help="Start with SSO configured on neither side, to follow the article from Step 1."
