@@ -15,6 +15,8 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from saml_harness.deploy.control import ScenarioPicker, create_control_app
 from saml_harness.deploy.live import LiveServer
@@ -85,14 +87,24 @@ def describe(deployment: Deployment) -> dict[str, Any]:
 )
 def serve(host: str, idp_port: int, sp_port: int, database_url: str | None, as_json: bool, fresh: bool) -> None:
     """Start the mock Okta org and the JustCall SP, wired together (unless --fresh), and serve until interrupted."""
-    folder = Path(tempfile.mkdtemp(prefix="saml-harness-"))
-    deployment = start_deployment(
-        database_url=database_url or f"sqlite:///{folder / 'justcall.sqlite3'}",
-        host=host,
-        idp_port=idp_port,
-        sp_port=sp_port,
-        wire=not fresh,
-    )
+    with tempfile.TemporaryDirectory(prefix="saml-harness-", ignore_cleanup_errors=True) as folder:
+        serve_in(Path(folder), host, idp_port, sp_port, database_url, as_json, fresh)
+
+
+def serve_in(
+    folder: Path, host: str, idp_port: int, sp_port: int, database_url: str | None, as_json: bool, fresh: bool
+) -> None:
+    """``serve`` with its SQLite file (when no database URL is given) in ``folder``."""
+    try:
+        deployment = start_deployment(
+            database_url=database_url or f"sqlite:///{folder / 'justcall.sqlite3'}",
+            host=host,
+            idp_port=idp_port,
+            sp_port=sp_port,
+            wire=not fresh,
+        )
+    except (SQLAlchemyError, ImportError) as error:
+        raise click.UsageError(f"--database-url: {database_problem(database_url, error)}") from error
     deployment.idp_server.app.config["SCENARIO_PICKER"] = ScenarioPicker(deployment)
     control_token = secrets.token_urlsafe(24)
     control = LiveServer(create_control_app(deployment, control_token), host="127.0.0.1").start()
@@ -110,8 +122,24 @@ def serve(host: str, idp_port: int, sp_port: int, database_url: str | None, as_j
     except KeyboardInterrupt:
         pass
     finally:
-        control.stop()
-        deployment.stop()
+        try:
+            control.stop()
+        finally:
+            deployment.stop()
+
+
+def database_problem(url: str | None, error: BaseException) -> str:
+    """One line on why the SP's database cannot be used, with the URL's password masked."""
+    try:
+        shown = make_url(url).render_as_string(hide_password=True) if url else "the default SQLite file"
+    except ArgumentError:
+        shown = "the URL given"
+    if isinstance(error, ImportError):
+        return (
+            f"{shown}: its driver is not installed ({error.name}; for PostgreSQL: pip install 'saml-harness[postgres]')"
+        )
+    detail = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return f"cannot use {shown}: {detail[0] if detail else type(error).__name__}"
 
 
 def print_serve_banner(info: dict[str, Any]) -> None:
@@ -196,34 +224,41 @@ def repro(scenario_id: str, flow: str, target_file: Path | None, headed: bool, i
     except TargetError as exc:
         raise click.UsageError(str(exc)) from exc
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    deployment = start_for(spec)
-    try:
-        results = [reproduce(deployment, scenario, f) for f in flows]
-        browser_runs = []
-        if headed or in_browser:
-            from saml_harness.browser.flow import run_in_browser
-            from saml_harness.scenarios.runner import arm_scenario
+    with tempfile.TemporaryDirectory(prefix="saml-harness-repro-", ignore_cleanup_errors=True) as folder:
+        deployment = start_for(spec, Path(folder))
+        try:
+            results = [reproduce(deployment, scenario, f) for f in flows]
+            browser_runs = []
+            if headed or in_browser:
+                from saml_harness.browser.flow import run_in_browser
+                from saml_harness.scenarios.runner import arm_scenario
 
-            for f in flows:
-                deployment.reset()
-                arm_scenario(deployment, scenario, deployment.demo.person(scenario.user).email)
-                browser_runs.append(
-                    run_in_browser(
-                        f, deployment.target, deployment.idp, deployment.credentials(scenario.user), headed=headed
+                for f in flows:
+                    deployment.reset()
+                    arm_scenario(deployment, scenario, deployment.demo.person(scenario.user).email)
+                    browser_runs.append(
+                        run_in_browser(
+                            f, deployment.target, deployment.idp, deployment.credentials(scenario.user), headed=headed
+                        )
                     )
-                )
-    finally:
-        deployment.stop()
+            # Printed while the servers still run: whatever happens when they stop, the results are out.
+            print_results(results, browser_runs, as_json)
+        finally:
+            deployment.stop()
+    raise SystemExit(0 if all(r.met for r in results) else 1)
+
+
+def print_results(results: list[Any], browser_runs: list[Any], as_json: bool) -> None:
+    """Print each flow's repro: one JSON object per line (``--json``) or the readable report."""
     if as_json:
         for index, result in enumerate(results):
             extra = {"browser": browser_runs[index]} if browser_runs else {}
             click.echo(json.dumps(result.as_json() | extra, default=str))
-    else:
-        from saml_harness.cli.repro_render import print_repro
+        return
+    from saml_harness.cli.repro_render import print_repro
 
-        for index, result in enumerate(results):
-            print_repro(Console(), result, browser_runs[index] if browser_runs else None)
-    raise SystemExit(0 if all(r.met for r in results) else 1)
+    for index, result in enumerate(results):
+        print_repro(Console(), result, browser_runs[index] if browser_runs else None)
 
 
 @main.command()

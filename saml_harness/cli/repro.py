@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,9 +83,8 @@ def mark_changes(baseline: str | None, faulty: str) -> list[tuple[str, str]]:
     return list(zip(marks, faulty_lines, strict=True))
 
 
-def start_for(spec: TargetSpec | None) -> Deployment:
+def start_for(spec: TargetSpec | None, folder: Path) -> Deployment:
     """Start the deployment the repro runs against: the bundled SP, or the mock IdP for an external target."""
-    folder = Path(tempfile.mkdtemp(prefix="saml-harness-repro-"))
     if spec is None:
         return start_deployment(database_url=f"sqlite:///{folder / 'justcall.sqlite3'}")
     return start_external_deployment(spec, folder / "trust")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import threading
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -262,44 +263,52 @@ def start_deployment(
     api_token = secrets.token_urlsafe(24)
     keys = RewindableKeys()
     idp_app = create_idp({"ORG_NAME": demo.org_name, "SECRET_KEY": secrets.token_hex(16), "KEY_SOURCE": keys})
-    idp_server = LiveServer(idp_app, host, idp_port)
-    idp_app.config["PUBLIC_URL"] = idp_server.url
-    idp_app.extensions["mock_okta"].public_url = idp_server.url
-    sp_config: dict[str, Any] = {
-        "SECRET_KEY": secrets.token_hex(16),
-        "API_TOKEN": api_token,
-        # Demo passwords only: a cheap hash keeps per-test re-seeding fast (scrypt costs ~130 ms each).
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-    }
-    if database_url:
-        sp_config["DATABASE_URL"] = database_url
-    sp_app = create_sp(sp_config) if instance_path is None else _create_sp_in(create_sp, sp_config, instance_path)
-    sp_server = LiveServer(sp_app, host, sp_port)
-    sp_app.config["PUBLIC_URL"] = sp_server.url
-    okta = idp_app.extensions["mock_okta"]
-    justcall = sp_app.extensions["justcall"]
+    # Whatever was opened is closed again if a later step fails (a database that refuses us, a bad seed):
+    # a half-started deployment leaves no bound port, pooled connection or snapshot copy behind.
+    with ExitStack() as undo:
+        idp_server = LiveServer(idp_app, host, idp_port)
+        undo.callback(idp_server.stop)
+        idp_app.config["PUBLIC_URL"] = idp_server.url
+        idp_app.extensions["mock_okta"].public_url = idp_server.url
+        sp_config: dict[str, Any] = {
+            "SECRET_KEY": secrets.token_hex(16),
+            "API_TOKEN": api_token,
+            # Demo passwords only: a cheap hash keeps per-test re-seeding fast (scrypt costs ~130 ms each).
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+        if database_url:
+            sp_config["DATABASE_URL"] = database_url
+        sp_app = create_sp(sp_config) if instance_path is None else _create_sp_in(create_sp, sp_config, instance_path)
+        okta = idp_app.extensions["mock_okta"]
+        justcall = sp_app.extensions["justcall"]
+        undo.callback(justcall.close)
+        sp_server = LiveServer(sp_app, host, sp_port)
+        undo.callback(sp_server.stop)
+        sp_app.config["PUBLIC_URL"] = sp_server.url
 
-    user_ids, group_ids = seed_okta(okta, demo)
-    # The database may hold an earlier run's rows (PostgreSQL in CI, ``serve --database-url``): start from exactly
-    # the demo, as each test's reset does, so that a second run on the same database finds what the first found.
-    justcall.reset()
-    seed_justcall(justcall, demo)
-    app = None
-    if wire:
-        acs_url, entity_id = justcall.sso_urls(demo.account.slug)
-        app = create_okta_app(okta, demo, acs_url, entity_id)
-        assign_people(okta, demo, app, user_ids, group_ids)
-        configure_justcall(justcall, demo, okta, app)
-    idp_api_token = okta.create_api_token("saml-harness")
-    deployment = Deployment(
-        demo, idp_server, sp_server, okta, justcall, app, api_token, user_ids, group_ids, okta.snapshot()
-    )
-    deployment.idp_api_token = idp_api_token
-    deployment._justcall_snapshot = justcall.snapshot()
-    deployment.keys = keys
-    keys.mark()  # with the org snapshot above
-    idp_server.start()
-    sp_server.start()
+        user_ids, group_ids = seed_okta(okta, demo)
+        # The database may hold an earlier run's rows (PostgreSQL in CI, ``serve --database-url``): start from
+        # exactly the demo, as each test's reset does, so that a second run on the same database finds the same.
+        justcall.reset()
+        seed_justcall(justcall, demo)
+        app = None
+        if wire:
+            acs_url, entity_id = justcall.sso_urls(demo.account.slug)
+            app = create_okta_app(okta, demo, acs_url, entity_id)
+            assign_people(okta, demo, app, user_ids, group_ids)
+            configure_justcall(justcall, demo, okta, app)
+        idp_api_token = okta.create_api_token("saml-harness")
+        deployment = Deployment(
+            demo, idp_server, sp_server, okta, justcall, app, api_token, user_ids, group_ids, okta.snapshot()
+        )
+        deployment.idp_api_token = idp_api_token
+        deployment._justcall_snapshot = justcall.snapshot()
+        undo.callback(deployment._justcall_snapshot.close)
+        deployment.keys = keys
+        keys.mark()  # with the org snapshot above
+        idp_server.start()
+        sp_server.start()
+        undo.pop_all()  # started: the deployment owns all of it now (``Deployment.stop``)
     return deployment
 
 

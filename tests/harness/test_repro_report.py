@@ -117,3 +117,20 @@ def test_sequence_diagram_marks_the_first_failing_hop() -> None:
     assert failing_hop(hops) == 1
     svg = sequence_svg(hops, "http://sp", "http://idp")
     assert svg.count('class="bad"') == 1 and "POST /acs" in svg
+
+
+def test_repro_prints_its_results_before_the_servers_stop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure while stopping (an OSError from a socket, say) cannot hide what the repro found."""
+    from saml_harness.deploy.wiring import Deployment
+
+    stop = Deployment.stop
+
+    def stop_then_fail(self: Deployment) -> None:
+        stop(self)
+        raise OSError(9, "Bad file descriptor")
+
+    monkeypatch.setattr(Deployment, "stop", stop_then_fail)
+    result = CliRunner().invoke(main, ["repro", "audience.trailing_slash", "--flow", "sp", "--json"])
+    assert isinstance(result.exception, OSError)
+    [case] = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    assert case["scenario"] == "audience.trailing_slash" and case["met"]

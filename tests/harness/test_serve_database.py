@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from saml_harness.agent.flows import Credentials, Target, sp_initiated
 from saml_harness.agent.user_agent import UserAgent
+from saml_harness.cli.main import main
 from saml_harness.deploy.throwaway_postgres import PostgresUnavailable, ThrowawayPostgres
 
 
@@ -89,3 +91,18 @@ def test_serve_starts_twice_in_a_row_on_the_same_database(database_url: str) -> 
     assert (first_code, second_code) == (0, 0), first_errors + second_errors
     for errors in (first_errors, second_errors):
         assert "Traceback" not in errors and "ResourceWarning" not in errors, errors
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("sqlite:////nonexistent-folder/justcall.sqlite3", "unable to open database file"),
+        ("postgresql+psycopg://justcall:topsecret@127.0.0.1:1/justcall", "justcall:***@127.0.0.1:1"),
+        ("not a url", "Could not parse"),
+    ],
+)
+def test_serve_refuses_a_database_it_cannot_use_in_one_line(url: str, shown: str) -> None:
+    result = CliRunner().invoke(main, ["serve", "--database-url", url])
+    assert result.exit_code == 2, result.output
+    assert shown in result.output and "topsecret" not in result.output
+    assert "Traceback" not in result.output
