@@ -66,6 +66,13 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def unit(session: nox.Session) -> None:
+    """Run the project's own tests only (``tests/``), for CI jobs that run each suite in its own session."""
+    install(session)
+    run_pytest(session, "tests", name="unit", report=False)
+
+
+@nox.session(python=PYTHON)
 def browser(session: nox.Session) -> None:
     """Run the Playwright suites in Chromium (finds or installs a browser first)."""
     install(session)
