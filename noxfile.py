@@ -21,8 +21,24 @@ PYTHON = "3.11"
 REPORTS = "reports"
 
 
-def install(session: nox.Session) -> None:
-    session.install("-e", ".[dev]")
+def install(session: nox.Session, *extras: str) -> None:
+    """Install the project (editable) with exactly the versions in uv.lock, so CI runs what was tested.
+
+    ``uv sync --locked`` refuses a lock that no longer matches pyproject.toml: run ``uv lock`` after changing it.
+    """
+    venv = session.virtualenv.location
+    wanted = [f"--extra={extra}" for extra in (extras or ("dev",))]
+    session.run_install(
+        sys.executable,
+        "-m",
+        "uv",
+        "sync",
+        "--locked",
+        "--no-progress",
+        *wanted,
+        env={"UV_PROJECT_ENVIRONMENT": venv},
+        external=True,
+    )
 
 
 def run_pytest(
@@ -223,7 +239,7 @@ def postgres(session: nox.Session) -> None:
     ``saml-harness serve`` twice on it too. PostgreSQL's binaries: ``PG_BINDIR``, ``pg_config --bindir`` or
     ``/usr/lib/postgresql/<15-17>/bin``; as root the cluster runs as the ``postgres`` user (created if missing).
     """
-    session.install("-e", ".[dev,postgres]")
+    install(session, "dev", "postgres")
     throwaway = _throwaway_postgres()
     try:
         cluster = throwaway.ThrowawayPostgres()

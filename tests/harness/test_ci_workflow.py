@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -48,8 +49,12 @@ class RecordingSession:
 
     def __init__(self) -> None:
         self.pytest_paths: list[str] = []
+        self.virtualenv = SimpleNamespace(location="/nonexistent/venv")
 
     def install(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def run_install(self, *args: Any, **kwargs: Any) -> None:
         pass
 
     def log(self, *args: Any, **kwargs: Any) -> None:
