@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,13 +24,14 @@ NOW = datetime(2026, 11, 29, 12, 0, 0, 123456, tzinfo=UTC)
 
 
 @pytest.fixture(params=["driver", "sqlalchemy"])
-def db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Database:
+def db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
     """The SQLite fast path, and the ``Connection.execute`` path other databases take (forced here)."""
     if request.param == "sqlalchemy":
         monkeypatch.setattr(Prepared, "_cursor", staticmethod(lambda conn: None))
     database = Database(f"sqlite:///{tmp_path / 'sp.sqlite3'}")
     database.create_schema()
-    return database
+    yield database
+    database.dispose()
 
 
 def test_values_round_trip_as_aware_utc_and_match_the_orm(db: Database) -> None:
