@@ -70,12 +70,10 @@ def describe(deployment: Deployment) -> dict[str, Any]:
 
 
 def demo_people(info: dict[str, Any]) -> list[dict[str, str]]:
-    """Return who the IdP's landing page lists: the Okta admin and each person, with passwords (demo only)."""
-    people = [{"login": info["idp_admin"]["login"], "password": info["idp_admin"]["password"], "note": "Super Admin"}]
-    for user in info["users"]:
-        note = assignment(user, info["fresh"]) + ("" if user["status"] == "ACTIVE" else f", {user['status']}")
-        people.append({"login": user["email"], "password": user["password"], "note": note})
-    return people
+    """Return who the IdP's landing page lists with their passwords (demo only): the Okta admin, then each person."""
+    admin = info["idp_admin"]
+    people = [{"login": admin["login"], "password": admin["password"], "role": "Okta Super Admin"}]
+    return people + [{"login": user["email"], "password": user["password"]} for user in info["users"]]
 
 
 def assignment(user: dict[str, Any], fresh: bool) -> str:
@@ -146,14 +144,16 @@ def run_serve(
         ports = f"--idp-port {idp_port}, --sp-port {sp_port}"
         raise PortError(f"cannot listen on {host} ({ports}): {exc.strerror or exc}") from exc
     control_token = secrets.token_urlsafe(24)
+    picker = ScenarioPicker(deployment)
     try:
-        control = LiveServer(create_control_app(deployment, control_token), "127.0.0.1", control_port).start()
+        control_app = create_control_app(deployment, control_token, picker=picker)
+        control = LiveServer(control_app, "127.0.0.1", control_port).start()
     except OSError as exc:
         deployment.stop()
         raise PortError(f"cannot listen on 127.0.0.1 port {control_port}: {exc.strerror or exc}") from exc
     info = describe(deployment) | {"control_url": control.url, "control_token": control_token}
     idp_config = deployment.idp_server.app.config
-    idp_config["SCENARIO_PICKER"] = ScenarioPicker(deployment)
+    idp_config["SCENARIO_PICKER"] = picker
     idp_config["DEMO_PEOPLE"] = demo_people(info)
     if as_json:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
