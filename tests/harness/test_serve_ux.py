@@ -92,7 +92,7 @@ def test_the_chooser_groups_scenarios_with_title_expected_outcome_and_row(served
     groups = [g for g, _ in picker.groups()]
     assert len(groups) >= 8 and all(f'data-group="{g}"' in page.text for g in groups)
     assert page.text.count('type="radio" name="scenario"') == len(picker.scenarios) + 1
-    label = page.text.split(f'value="{ROTATE}">')[1].split("</label>")[0]
+    label = page.text.split(f'value="{ROTATE}"')[1].split("</label>")[0]
     title = picker.scenarios[ROTATE].title
     assert title in label and "expected: refused by the SP: Certificate error" in label
     assert "troubleshooting row: Certificate error" in label and "changes the demo for everyone" in label
@@ -211,3 +211,12 @@ def test_serve_json_admins_name_their_login_alike_with_the_old_keys_kept(deploym
     info = json.loads(json.dumps(describe(deployment)))
     assert info["idp_admin"]["login"] == info["idp_admin"]["email"] == deployment.demo.okta_admin.email
     assert info["sp_admin"]["login"] == info["sp_admin"]["email"] == deployment.demo.owner.email
+
+
+def test_the_fresh_banner_says_people_are_not_assigned_yet() -> None:
+    from saml_harness.cli.serve import assignment
+
+    step_5 = {"assigned": False, "assigned_in_step_5": True}
+    assert assignment(step_5, fresh=True) == "not assigned (not yet: assign in the article's Step 5)"
+    assert assignment({"assigned": False, "assigned_in_step_5": False}, fresh=True) == "not assigned to JustCall"
+    assert assignment({"assigned": True, "assigned_in_step_5": True}, fresh=False) == "assigned to JustCall"
