@@ -2,7 +2,9 @@
 
 ``POST /next-login`` with ``{"scenario": ID, "user": EMAIL}`` and ``Authorization: Bearer TOKEN``
 prepares the deployment as the scenario says and arms the mock IdP, so that user's next login in
-either flow carries the fault. The server binds to loopback only.
+either flow carries the fault; the answer says whether the scenario's setup steps change the deployment for
+everyone (``changes_deployment``, ``note``). ``GET /state`` lists such changes, ``POST /reset`` undoes them.
+The server binds to loopback only.
 """
 
 from __future__ import annotations
