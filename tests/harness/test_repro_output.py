@@ -18,7 +18,9 @@ from saml_harness.cli.repro_render import EXACT_XML_HEADING, POSTED_HEADING
 @pytest.fixture(scope="module")
 def printed() -> str:
     result = CliRunner().invoke(main, ["repro", "audience.trailing_slash", "--flow", "sp"])
-    assert result.exit_code == 0, (result.output, traceback.format_exception(*result.exc_info or (None, None, None)))
+    assert result.exit_code == 0, result.output + "".join(
+        traceback.format_exception(*result.exc_info or (None, None, None))
+    )
     return result.output
 
 
