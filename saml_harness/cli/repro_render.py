@@ -106,8 +106,6 @@ def print_details(console: Console, repro: Repro) -> None:
         console.print("No SAMLResponse was sent by the IdP.")
     # Written past rich on purpose: no wrapping, tab expansion or markup may touch a signed document.
     if repro.exact_xml is not None:
-        console.print(EXACT_XML_HEADING, style="bold")
-        console.file.write(repro.exact_xml + "\n")
+        console.file.write(f"{EXACT_XML_HEADING}\n{repro.exact_xml}\n")
     if repro.posted_response is not None:
-        console.print(POSTED_HEADING, style="bold")
-        console.file.write(repro.posted_response + "\n")
+        console.file.write(f"{POSTED_HEADING}\n{repro.posted_response}\n")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
-import traceback
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,11 +19,17 @@ from saml_harness.cli.repro_render import EXACT_XML_HEADING, POSTED_HEADING
 
 @pytest.fixture(scope="module")
 def printed() -> str:
-    result = CliRunner().invoke(main, ["repro", "audience.trailing_slash", "--flow", "sp"])
-    assert result.exit_code == 0, result.output + "".join(
-        traceback.format_exception(*result.exc_info or (None, None, None))
+    """The text repro of one scenario, run as support runs it: its own process, output piped."""
+    result = subprocess.run(
+        [sys.executable, "-m", "saml_harness", "repro", "audience.trailing_slash", "--flow", "sp"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=os.environ | {"COLUMNS": "120"},  # piped output wraps at COLUMNS; a fixed width keeps lines whole
     )
-    return result.output
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
 
 
 def signature_errors(path: Path) -> list[str]:
