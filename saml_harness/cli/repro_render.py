@@ -44,10 +44,13 @@ def print_repro(console: Console, repro: Repro, browser: dict[str, Any] | None =
 def print_verdict(console: Console, repro: Repro, browser: dict[str, Any] | None) -> None:
     """Print whether the SP met the expectation, expected vs actual, the troubleshooting row and the fix."""
     scenario, outcome = repro.scenario, repro.outcome
+    if repro.verdict is not None:
+        style = "bold red" if repro.verdict.fails(repro.profile) else "green"
+        console.print(Text(f"Verdict:  {repro.verdict.cls}", style=style) + Text(f" ({repro.verdict.reason})"))
     if repro.met:
-        console.print("[green]Verdict: the SP did what this scenario expects.[/green]")
+        console.print("[green]The SP did what this scenario allows.[/green]")
     else:
-        console.print("[bold red]Verdict: the SP did NOT do what this scenario expects:[/bold red]")
+        console.print("[bold red]The SP did NOT do what this scenario expects:[/bold red]")
         for problem in repro.problems:
             console.print(Text(f"  - {problem}"))
     expected = scenario.expect + "".join(
@@ -63,6 +66,8 @@ def print_verdict(console: Console, repro: Repro, browser: dict[str, Any] | None
     console.print(Text(f"Actual:   {outcome.summary()}"))
     if outcome.sp_error_detail:
         console.print(Text(f"          detail shown: {outcome.sp_error_detail}"))
+    if outcome.sp_status is not None:
+        console.print(Text(f"SP said:  HTTP {outcome.sp_status}: {outcome.sp_said or '(no text)'}"))
     if browser is not None:
         console.print(
             Text(

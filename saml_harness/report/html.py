@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from saml_harness.report.build import all_cases, load_runs, write_json_reports
+from saml_harness.report.build import all_cases, class_rank, load_runs, write_json_reports
 from saml_harness.report.records import anchor
 from saml_harness.report.view import (
     FAILED,
@@ -119,7 +119,7 @@ def render(report_dir: Path) -> Path:
     """Rebuild ``matrix.json`` and ``report.html`` from every results file in ``report_dir``."""
     runs = load_runs(report_dir)
     data = write_json_reports(report_dir, runs)
-    cases = all_cases(runs)
+    cases = sorted(all_cases(runs), key=class_rank)
     targets = {run["run"]["name"]: run["run"].get("target") for run in runs}
     for case in cases:
         for key, empty in (("actual", {}), ("expected", {}), ("problems", []), ("hops", []), ("messages", {})):
@@ -137,6 +137,7 @@ def render(report_dir: Path) -> Path:
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         runs=[run["run"] for run in runs],
         summary=data["summary"],
+        classes=data["classes"],
         matrix=data["matrix"],
         cases=cases,
         failed=[c for c in cases if c["outcome"] in FAILED],

@@ -72,7 +72,7 @@ def report(tmp_path: Path) -> Path:
             node("nameid.unspecified-sp_initiated"),
             "passed",
             "nameid.unspecified_with_a_very_long_identifier_that_used_to_push_the_matrix_sideways",
-            verdict="policy_difference",
+            verdict={"class": "policy_difference", "reason": "NameID format differs from JustCall's policy"},
         ),
     ]
     write_run(tmp_path, "conformance", cases)
@@ -97,7 +97,13 @@ def test_the_sp_lane_is_named_after_the_target() -> None:
 
 
 def test_toggles_come_from_the_outcome_classes_in_the_records() -> None:
-    got = facets([{"outcome": "passed", "suite": "s", "flow": None}, {"outcome": "failed", "verdict": "impersonation"}])
+    got = facets(
+        [
+            {"outcome": "passed", "suite": "s", "flow": None},
+    impersonation = {"outcome": "failed", "verdict": {"class": "impersonation", "reason": "r"}}
+    got = facets([{"outcome": "passed", "suite": "s", "flow": None}, impersonation])
+        ]
+    )
     assert [v for v, _, _ in got["class"]] == ["impersonation", "passed"]
     assert [v for v, _, _ in got["flow"]] == ["-"]
 
