@@ -97,13 +97,8 @@ def test_the_sp_lane_is_named_after_the_target() -> None:
 
 
 def test_toggles_come_from_the_outcome_classes_in_the_records() -> None:
-    got = facets(
-        [
-            {"outcome": "passed", "suite": "s", "flow": None},
     impersonation = {"outcome": "failed", "verdict": {"class": "impersonation", "reason": "r"}}
     got = facets([{"outcome": "passed", "suite": "s", "flow": None}, impersonation])
-        ]
-    )
     assert [v for v, _, _ in got["class"]] == ["impersonation", "passed"]
     assert [v for v, _, _ in got["flow"]] == ["-"]
 
