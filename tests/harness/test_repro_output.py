@@ -17,11 +17,10 @@ from saml_harness.cli.main import main
 from saml_harness.cli.repro_render import EXACT_XML_HEADING, POSTED_HEADING
 
 
-@pytest.fixture(scope="module")
-def printed() -> str:
-    """The text repro of one scenario, run as support runs it: its own process, output piped."""
+def run_repro(*args: str) -> str:
+    """Run ``saml-harness repro`` as support runs it: its own process, output piped (a failure shows stderr)."""
     result = subprocess.run(
-        [sys.executable, "-m", "saml_harness", "repro", "audience.trailing_slash", "--flow", "sp"],
+        [sys.executable, "-m", "saml_harness", "repro", *args],
         capture_output=True,
         text=True,
         timeout=300,
@@ -30,6 +29,11 @@ def printed() -> str:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
+
+
+@pytest.fixture(scope="module")
+def printed() -> str:
+    return run_repro("audience.trailing_slash", "--flow", "sp")
 
 
 def signature_errors(path: Path) -> list[str]:
@@ -72,7 +76,6 @@ def test_the_exact_response_is_the_posted_base64_and_diagnoses_without_signature
 
 
 def test_repro_json_carries_the_posted_response_and_its_exact_xml() -> None:
-    result = CliRunner().invoke(main, ["repro", "attributes.firstName.missing", "--flow", "sp", "--json"])
-    case = json.loads(result.output.splitlines()[-1])
+    case = json.loads(run_repro("attributes.firstName.missing", "--flow", "sp", "--json").splitlines()[-1])
     assert base64.b64decode(case["saml_response"]).decode() == case["response_xml"]
     assert case["response_xml"].startswith("<?xml") and "firstName" not in case["response_xml"]
