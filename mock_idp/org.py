@@ -29,6 +29,7 @@ from mock_idp.admin.records import (
     GroupAttributeStatement,
     check_role,
 )
+from mock_idp.encryption import check_encryption_settings
 from mock_idp.faults import DEFAULT_PLAN, FaultPlan
 from mock_idp.ids import IdFactory
 from mock_idp.keys import Credential, KeySource, generate_rsa_key, make_credential, okta_credential
@@ -790,3 +791,4 @@ def _validate_app(app: SamlApp) -> None:
         raise ValueError(f"application_username must be one of {APPLICATION_USERNAMES}")
     if not app.sso_url or not app.audience:
         raise ValueError("sso_url (Single sign-on URL) and audience (Audience URI) are required")
+    check_encryption_settings(app)
