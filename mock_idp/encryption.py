@@ -150,7 +150,8 @@ def encrypted_assertion_xml(plaintext: bytes, settings: EncryptionSettings) -> b
         f'<saml2:EncryptedAssertion xmlns:saml2="{SAML}">'
         f'<xenc:EncryptedData xmlns:xenc="{XENC}" Id="{data_id}" Type="{ENC_TYPE_ELEMENT}">'
         f'<xenc:EncryptionMethod Algorithm="{uri}" xmlns:xenc="{XENC}"/>'
-        f'<ds:KeyInfo xmlns:ds="{DS}"><ds:RetrievalMethod Type="{ENC_TYPE_ENCRYPTED_KEY}" URI="#{key_id}"/></ds:KeyInfo>'
+        f'<ds:KeyInfo xmlns:ds="{DS}">'
+        f'<ds:RetrievalMethod Type="{ENC_TYPE_ENCRYPTED_KEY}" URI="#{key_id}"/></ds:KeyInfo>'
         f'<xenc:CipherData xmlns:xenc="{XENC}"><xenc:CipherValue>{cipher_value}</xenc:CipherValue></xenc:CipherData>'
         f"</xenc:EncryptedData>"
         f'<xenc:EncryptedKey xmlns:xenc="{XENC}" Id="{key_id}">'

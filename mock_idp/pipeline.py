@@ -17,10 +17,10 @@ from mock_idp.admin.records import GroupAttributeStatement
 from mock_idp.assertion import Attribute, ResponseParams, StatusCode, build_response, serialize, truncate_ms
 from mock_idp.encryption import encrypt_assertion, settings_for
 from mock_idp.faults import FaultPlan, OpContext, apply_ops, status_codes
+from mock_idp.group_statements import group_attributes
 from mock_idp.ids import IdFactory
 from mock_idp.keys import Credential
 from mock_idp.model import SamlApp, User
-from mock_idp.group_statements import group_attributes
 from mock_idp.signing import SigningSettings, sign_response
 from saml_xmlns import STATUS_SUCCESS
 

@@ -128,8 +128,8 @@ def test_structure_matches_the_real_okta_encrypted_response(
 
 
 def _python3_saml(org: Org, app: SamlApp, sp_key: Credential) -> object:
-    from onelogin.saml2.settings import OneLogin_Saml2_Settings
     from cryptography.hazmat.primitives import serialization
+    from onelogin.saml2.settings import OneLogin_Saml2_Settings
 
     private_pem = sp_key.private_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
@@ -207,5 +207,5 @@ def test_python3_saml_refuses_a_response_encrypted_to_another_key(org: Org, ann:
     org.assign_user(app.id, ann.id)
     app = _encrypt(org, app, sp_key)
     issued = issue_for(org, app, ann, request_id="r1", plan=FaultPlan(signing={"encryption_key": "other"}))
-    with pytest.raises(Exception):  # noqa: B017, PT011 - xmlsec's error type depends on the binding version
+    with pytest.raises(Exception):  # noqa: B017 - xmlsec's error type depends on the binding version
         OneLogin_Saml2_Response(_python3_saml(org, app, sp_key), issued.b64)
