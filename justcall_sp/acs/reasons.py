@@ -18,8 +18,21 @@ CATEGORY_BY_REASON: Final[dict[str, str]] = {
     "account.domain_unverified": "Your email domain is not verified for SSO",
     "account.domain_mismatch": "Your email domain does not belong to this account",
     "unsolicited.not_allowed": "Sign-in from Okta is disabled for your account; use Sign in with SSO",
+    # Encrypted assertions: a key or certificate mismatch is the article's "Certificate error" row.
+    "encryption.decrypt_failed": CERTIFICATE_ERROR,
 }
 """Categories other than the default "Invalid SAML response" (the help article's troubleshooting rows)."""
+
+ENCRYPTION_REASONS: Final = (
+    "encryption.not_enabled",  # EncryptedAssertion while Encrypt assertions is off
+    "encryption.required",  # plaintext Assertion while Encrypt assertions is on
+    "encryption.algorithm",  # a data cipher JustCall does not decrypt (only AES256-CBC, AES256-GCM)
+    "encryption.key_transport",  # RSA1.5 (policy) or another key transport than RSA-OAEP
+    "encryption.decrypt_failed",  # wrong key (old certificate in Okta), damaged ciphertext: one reason for all
+    "encryption.invalid",  # malformed EncryptedData/EncryptedKey, external RetrievalMethod
+    "encryption.assertion_count",  # the EncryptedData holds something other than exactly one Assertion
+)
+"""Reason codes of the decryption step (``justcall_sp/acs/encryption.py``), all "Invalid SAML response" but one."""
 
 GENERIC_USER_DETAIL: Final = (
     "JustCall could not sign you in with SSO. Ask your JustCall administrator to check the SSO activity log "
