@@ -218,6 +218,32 @@ def configure_justcall(justcall: Any, demo: Demo, okta: Any, app: Any) -> None:
         raise RuntimeError(f"JustCall refused the SSO configuration: {result.errors}")
 
 
+def encrypt_assertions(
+    deployment: Deployment,
+    *,
+    okta: bool = True,
+    justcall: bool = True,
+    algorithm: str = "AES256_CBC",
+    key_transport: str = "RSA_OAEP",
+) -> None:
+    """Switch Assertion Encryption on as the two admins would: JustCall's Encrypt assertions, then in Okta
+    Assertion Encryption = Encrypted with JustCall's encryption certificate uploaded (bundled SP only)."""
+    if deployment.justcall is None:
+        raise RuntimeError("assertion encryption needs the bundled SP (its encryption certificate)")
+    slug = deployment.demo.account.slug
+    if justcall:
+        deployment.justcall.set_encrypt_assertions(slug, True)
+    if okta:
+        certificate = deployment.justcall.encryption_certificate(slug).decode("ascii")
+        deployment.okta.update_saml_app(
+            deployment.app.id,
+            assertion_encrypted=True,
+            encryption_certificate=certificate,
+            encryption_algorithm=algorithm,
+            key_transport_algorithm=key_transport,
+        )
+
+
 def assign_people(okta: Any, demo: Demo, app: Any, user_ids: dict[str, str], group_ids: dict[str, str]) -> None:
     """Step 5: assign people directly and the Sales group."""
     for person in demo.people:
