@@ -37,6 +37,7 @@ TOP_KEYS = {
     "failure",
     "launch",
     "logout",
+    "profile",
 }
 
 
@@ -151,6 +152,7 @@ def load_target(path: Path, fetch: bool = True) -> TargetSpec:
         success_text_pattern=_string(success, "text_pattern", "[success] "),
         identity_pattern=_string(identity, "pattern", "[identity] "),
         logout_url=_string(_table(document, "logout"), "url", "[logout] "),
+        profile=str(document.get("profile", "justcall")),
     )
     if target.me_url is None and not (target.success_url_pattern or target.success_text_pattern):
         raise TargetError(f"{path}: give [identity] url, or a [success] url_pattern / text_pattern")

@@ -22,7 +22,8 @@ from saml_harness.deploy.targets import TargetSpec, load_target
 from saml_harness.deploy.wiring import Deployment, start_deployment, start_external_deployment
 from saml_harness.plugin.hooks import TARGET_KEY
 from saml_harness.scenarios.catalogue import load_catalogue
-from saml_harness.scenarios.suite import judge_scenario
+from saml_harness.scenarios.judging import judge_scenario
+from saml_harness.scenarios.verdicts import Verdict
 
 
 @pytest.fixture(scope="session")
@@ -92,16 +93,20 @@ def make_user_agent() -> type[UserAgent]:
 
 @dataclass(frozen=True)
 class ScenarioRun:
-    """One scenario run in one flow: what the SP did, and every way that missed the scenario's expectation."""
+    """One scenario run in one flow: what the SP did, its verdict class, and the run's own problems."""
 
     scenario_id: str
     flow: str
     outcome: Outcome
+    verdict: Verdict
     problems: list[str]
+    """Problems of the run itself (fault not delivered, a 5xx), whatever the class."""
+    profile: str = "justcall"
 
     @property
     def held(self) -> bool:
-        return not self.problems
+        """The case neither failed its class on this target's profile nor had a problem of its own."""
+        return not self.problems and not self.verdict.fails(self.profile)
 
 
 @pytest.fixture
@@ -112,7 +117,8 @@ def run_scenario(deployment: Deployment) -> Callable[..., ScenarioRun]:
     def run(scenario_id: str, flow: str = SP_INITIATED) -> ScenarioRun:
         if scenario_id not in catalogue:
             raise KeyError(f"unknown scenario {scenario_id!r}; `saml-harness scenarios` lists them")
-        outcome, problems = judge_scenario(catalogue[scenario_id], flow, deployment)
-        return ScenarioRun(scenario_id, flow, outcome, problems)
+        judged = judge_scenario(catalogue[scenario_id], flow, deployment)
+        profile = deployment.target.profile
+        return ScenarioRun(scenario_id, flow, judged.outcome, judged.verdict, judged.problems, profile)
 
     return run

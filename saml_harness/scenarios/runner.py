@@ -100,34 +100,3 @@ def replay(deployment: Deployment, first: Outcome) -> Outcome:
     attacker = UserAgent()
     page = attacker.navigate("POST", deployment.target.acs_url, {"SAMLResponse": captured.raw, "RelayState": "/"})
     return judge(attacker, deployment.target, page)
-
-
-def mismatches(scenario: Scenario, outcome: Outcome, identity: str, bundled: bool = True) -> list[str]:
-    """Return what differs between the scenario's expectation and the outcome (empty when it holds).
-
-    ``identity`` is who must be signed in when the scenario expects acceptance: the SP must never
-    sign in anyone else. Against an external target (``bundled`` false) only the verdict is compared:
-    its error texts and reason codes are its own.
-    """
-    problems: list[str] = []
-    if scenario.expect == "accept":
-        if not outcome.accepted:
-            problems.append("expected the SP to accept, but nobody is signed in")
-        elif outcome.identity is not None and outcome.identity.lower() != identity.lower():
-            problems.append(f"expected {identity} to be signed in, the SP signed in {outcome.identity}")
-        return problems
-    if outcome.accepted:
-        problems.append(f"expected {scenario.expect}, but the SP signed in {outcome.identity}")
-    if scenario.expect == "idp_error":
-        if outcome.idp_error != scenario.idp_error:
-            problems.append(f"expected the IdP page {scenario.idp_error!r}, got {outcome.idp_error!r}")
-        if outcome.trace.messages("SAMLResponse"):
-            problems.append("expected no SAMLResponse from the IdP, but one was sent")
-        return problems
-    if not bundled:
-        return problems
-    if outcome.sp_error != scenario.sp_error:
-        problems.append(f"expected the SP to show {scenario.sp_error!r}, it showed {outcome.sp_error!r}")
-    if scenario.reason and outcome.reason != scenario.reason:
-        problems.append(f"expected reason {scenario.reason!r}, the SP logged {outcome.reason!r}")
-    return problems
