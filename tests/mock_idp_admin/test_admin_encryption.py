@@ -6,7 +6,17 @@ import base64
 from datetime import UTC, datetime
 
 import pytest
-from admin_support import api, csrf, multipart, saml_app_body, saml_form, text
+from admin_support import (
+    api,
+    csrf,
+    multipart,
+    saml_app_body,
+    saml_form,
+    start_wizard,
+    text,
+    wizard_finish,
+    wizard_general,
+)
 from cryptography.hazmat.primitives.serialization import Encoding
 from flask.testing import FlaskClient
 
@@ -26,8 +36,12 @@ def _base(app: SamlApp) -> str:
 
 
 def _post_edit(client: FlaskClient, app: SamlApp, upload: tuple[bytes, str] | None, **fields: str) -> object:
-    edit = f"{_base(app)}/edit-saml"
-    data = {"csrf_token": csrf(client, edit), **saml_form(action="save", **fields)}
+    return _post_saml(client, f"{_base(app)}/edit-saml", upload, action="save", **fields)
+
+
+def _post_saml(client: FlaskClient, path: str, upload: tuple[bytes, str] | None, **fields: str) -> object:
+    edit = path
+    data = {"csrf_token": csrf(client, edit), **saml_form(**fields)}
     flat = {k: v for k, v in data.items() if not isinstance(v, list)}
     body, content_type = multipart(flat, {"encryption_certificate_file": upload} if upload else {})
     # multipart() writes one value per name; the statement rows are lists, so append them by hand.
@@ -61,6 +75,20 @@ def test_console_uploads_the_certificate_and_switches_encryption_on(
     assert app.encryption_certificate.strip() == sp_certificate.cert_pem.decode().strip()
     page = text(admin_client.get(f"{_base(justcall)}/edit-saml"))
     assert "Uploaded: CN=justcall-encryption" in page and '<option value="Encrypted" selected' in page
+
+
+def test_the_wizard_creates_an_app_with_encryption_on(
+    admin_client: FlaskClient, org: Org, sp_certificate: Credential
+) -> None:
+    draft = start_wizard(admin_client)
+    wizard_general(admin_client, draft)
+    upload = (sp_certificate.cert_pem, "justcall-encryption.pem")
+    response = _post_saml(admin_client, f"{draft}/saml", upload, action="next", assertion_encryption="Encrypted")
+    assert response.headers["Location"] == f"{draft}/feedback"  # type: ignore[attr-defined]
+    wizard_finish(admin_client, draft)
+    (app,) = org.apps()
+    assert app.assertion_encrypted and app.encryption_algorithm == "AES256_CBC"
+    assert app.encryption_certificate.strip() == sp_certificate.cert_pem.decode().strip()
 
 
 def test_der_upload_is_accepted_and_an_edit_without_upload_keeps_the_certificate(
