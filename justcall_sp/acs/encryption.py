@@ -178,10 +178,12 @@ def _plaintext_assertion(plaintext: bytes, in_scope: dict[str | None, str]) -> e
             f"<decrypted{declarations}>".encode() + plaintext + b"</decrypted>", parser=decode._parser()
         )
     except etree.XMLSyntaxError as exc:
-        raise Reject("encryption.invalid", f"the decrypted content is not well-formed XML: {exc}") from exc
+        # Same reason as a padding or key failure: telling "bad padding" from "not XML" is the CBC oracle of
+        # Jager and Somorovsky's "How to break XML Encryption" (the category is visible on the error page).
+        raise Reject("encryption.decrypt_failed", DECRYPT_FAILED) from exc
     elements = [child for child in holder if isinstance(child.tag, str)]
     if (holder.text or "").strip() or any((child.tail or "").strip() for child in holder):
-        raise Reject("encryption.invalid", "the decrypted content has text outside its element")
+        raise Reject("encryption.decrypt_failed", DECRYPT_FAILED)
     if len(elements) != 1 or elements[0].tag != q(SAML, "Assertion"):
         names = ", ".join(etree.QName(e).localname for e in elements) or "nothing"
         raise Reject(

@@ -6,6 +6,7 @@ cancel out. Signing uses the SP tests' own signer (sp_test_idp).
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -199,3 +200,18 @@ def test_the_encryption_certificate_is_generated_once_and_rotates(jc: JustCall, 
     assert first.startswith(b"-----BEGIN CERTIFICATE-----") and jc.encryption_certificate(SLUG) == first
     assert b"PRIVATE" not in first
     assert jc.rotate_encryption_certificate(SLUG) != first
+
+
+@pytest.mark.parametrize("where", ["last_block", "first_block"])
+def test_damaged_ciphertext_gives_one_answer_whatever_broke(
+    client: FlaskClient, fake_idp: FakeIdp, jc: JustCall, sp_cert: bytes, where: str
+) -> None:
+    """No padding oracle: a bad padding byte and a plaintext that is not XML read the same to the sender."""
+    spec = fake_idp.spec("newbie@acme.example", sign_response=False)
+    root = etree.fromstring(encrypted_response(spec, sp_cert))
+    value = root.find(f".//{q(XENC, 'EncryptedData')}/{q(XENC, 'CipherData')}/{q(XENC, 'CipherValue')}")
+    assert value is not None and value.text
+    octets = bytearray(base64.b64decode(value.text))
+    octets[-17 if where == "last_block" else 20] ^= 0x5A  # IV/ciphertext of the last block, or an early block
+    value.text = base64.b64encode(bytes(octets)).decode()
+    expect_rejected(jc, post_acs(client, tostring(root)), "encryption.decrypt_failed", "Certificate error")
