@@ -124,7 +124,7 @@ def fuzz(session: nox.Session) -> None:
     run_pytest(session, "suites/security/test_fuzz_acs.py", name="fuzz", report=False, env=env)
 
 
-# -- performance (issue 7): bench/ ------------------------------------------------------------------------------
+# -- performance: bench/ ----------------------------------------------------------------------------------------
 
 BENCH_DEPS = ("waitress>=3", "pysaml2>=7.5", "uv", "py-spy>=0.4")
 """Peers and tools only the benchmarks need: waitress (the live servers' production WSGI server), pysaml2 (a

@@ -58,7 +58,7 @@ def continue_sso(org: Org, app: SamlApp, pending: PendingSso, token: str | None 
     issued = pipeline.issue(login, plan, credential, now=org.clock(), ids=org.ids)
     org.record(replace(entry, response_xml=issued.xml))
     # The response always goes to the Single sign-on URL: Okta ignores an AssertionConsumerServiceURL it
-    # does not know ("Other Requestable SSO URLs", okta-fidelity.md 1.6).
+    # does not know (Okta's "Other Requestable SSO URLs" setting).
     return render_template(
         "post.html", org=org, acs=app.sso_url, saml_response=issued.b64, relay_state=pending.relay_state or ""
     )

@@ -1,4 +1,4 @@
-"""Render IdP metadata in Okta's exact form (okta-fidelity.md 1.2), pure.
+"""Render IdP metadata in Okta's exact form (as in Okta's published metadata), pure.
 
 Single line, ``md:`` prefix, not signed, no validUntil/cacheDuration/Organization/ContactPerson, one
 ``use="signing"`` KeyDescriptor with the certificate wrapped at 76 columns, then NameIDFormat entries,

@@ -25,7 +25,7 @@ SIGNATURE_ALGORITHMS: tuple[str, ...] = ("RSA_SHA256", "RSA_SHA1")
 DIGEST_ALGORITHMS: tuple[str, ...] = ("SHA256", "SHA1")
 APPLICATION_USERNAMES: tuple[str, ...] = ("okta_username", "email", "okta_username_prefix")
 
-# The AIW's "Name format" choices (okta-fidelity.md 1.6) and the URIs Okta writes for them.
+# The App Integration Wizard's "Name format" choices (labels as in Okta's UI) and the URIs Okta writes for them.
 NAME_FORMATS = {"unspecified": ATTRNAME_UNSPECIFIED, "basic": ATTRNAME_BASIC, "uri": ATTRNAME_URI}
 
 
@@ -90,7 +90,7 @@ class AttributeStatement:
 
 @dataclass(frozen=True)
 class SamlApp:
-    """A custom SAML 2.0 app integration, with the AIW's settings (okta-fidelity.md 1.5, 1.6)."""
+    """A custom SAML 2.0 app integration, with the App Integration Wizard's settings (Okta Apps API names)."""
 
     id: str
     name: str

@@ -74,7 +74,7 @@ def response_params(login: Login, now: datetime, ids: IdFactory, plan: FaultPlan
         audience=app.audience,
         name_id=app.username_for(user),
         name_id_format=app.name_id_format,
-        # AuthnInstant is when the user signed in to Okta, not when the response is made (okta-fidelity.md 1.3).
+        # AuthnInstant is when the user signed in to Okta, not when the response is made (as in real Okta responses).
         auth_instant=truncate_ms(login.auth_time + offset),
         # SessionIndex: the AuthnRequest ID for SP-initiated logins, id<epoch ms>.<digits> for IdP-initiated.
         session_index=login.request_id if login.request_id is not None else ids.session_index(now),

@@ -1,4 +1,4 @@
-"""Render org records in the Admin API's JSON shapes (okta-fidelity.md 1.5): apps, keys, users, groups, assignments."""
+"""Render org records in the Admin API's JSON shapes (Okta Management API): apps, keys, users, groups, assignments."""
 
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ CERTIFICATE_REQUIRED = "Upload the encryption certificate of the service provide
 YES, NO = "Yes", "No"
 INVALID_CHOICE = "Select a valid option"
 DEFAULT_ISSUER_TEMPLATE = "http://www.okta.com/${org.externalKey}"
-"""What the "SAML Issuer ID" field shows by default (okta-fidelity.md 1.6)."""
+"""What the "SAML Issuer ID" field shows by default (Okta's wizard)."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The attack corpus: post_sign ops registered in ``mock_idp.faults.OPS`` (imported there, last).
+"""The attack corpus: post_sign ops registered in ``mock_idp.op_registry.OPS`` (``mock_idp.faults`` imports it).
 
 Modules: ``xsw`` (SAMLRaider XSW1-8), ``wrapping`` (pysaml2 shapes, duplicate IDs, misplaced signatures,
 two SignedInfo, DigestValue comments), ``resign`` (attacker keys, HMAC, deviant profiles, KeyInfo),

@@ -10,7 +10,7 @@ from lxml import etree
 
 from mock_idp.attacks.dsig import SIGNATURE_METHODS, Profile, ds, lookup, remove, sign_enveloped
 from mock_idp.attacks.resign import attacker_signing
-from mock_idp.faults import OpContext, op
+from mock_idp.op_registry import OpContext, op
 from saml_xmlns import DS, SAML, XENC, q
 
 

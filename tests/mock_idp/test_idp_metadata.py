@@ -1,4 +1,4 @@
-"""IdP metadata is in Okta's exact form (okta-fidelity.md 1.2) and always shows the Active certificate."""
+"""IdP metadata is in Okta's exact form (as in Okta's published metadata) and always shows the Active certificate."""
 
 from __future__ import annotations
 
