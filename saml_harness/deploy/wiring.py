@@ -242,6 +242,31 @@ def configure_justcall(justcall: JustCall, demo: Demo, okta: Org, app: SamlApp) 
         raise RuntimeError(f"JustCall refused the SSO configuration: {result.errors}")
 
 
+def encrypt_assertions(
+    deployment: Deployment,
+    *,
+    okta: bool = True,
+    justcall: bool = True,
+    algorithm: str = "AES256_CBC",
+    key_transport: str = "RSA_OAEP",
+) -> None:
+    """Switch Assertion Encryption on as the two admins would: JustCall's Encrypt assertions, then in Okta
+    Assertion Encryption = Encrypted with JustCall's encryption certificate uploaded (bundled SP only)."""
+    sp = deployment.bundled_sp  # Okta encrypts to JustCall's own certificate
+    slug = deployment.demo.account.slug
+    if justcall:
+        sp.set_encrypt_assertions(slug, True)
+    if okta:
+        certificate = sp.encryption_certificate(slug).decode("ascii")
+        deployment.okta.update_saml_app(
+            deployment.okta_app.id,
+            assertion_encrypted=True,
+            encryption_certificate=certificate,
+            encryption_algorithm=algorithm,
+            key_transport_algorithm=key_transport,
+        )
+
+
 def assign_people(okta: Org, demo: Demo, app: SamlApp, user_ids: dict[str, str], group_ids: dict[str, str]) -> None:
     """Step 5: assign people directly and the Sales group."""
     for person in demo.people:
