@@ -38,6 +38,9 @@ TOP_KEYS = {
     "launch",
     "logout",
     "profile",
+    # [claims] and [trust]: accepted so the strangers' target files (their final shape) load; not parsed yet.
+    "claims",
+    "trust",
 }
 
 
@@ -170,9 +173,14 @@ def load_target(path: Path, fetch: bool = True) -> TargetSpec:
         path=path,
         description=str(document.get("description", "")),
         allow_idp_initiated=bool(document.get("allow_idp_initiated", True)),
-        expectations=str(document.get("expectations", name)),
+        expectations=_expectations(path, str(document.get("expectations", name))),
         launch=launch,
     )
+
+
+def _expectations(path: Path, value: str) -> str:
+    """A ``*.toml`` value is a file beside the target file (made absolute); anything else names a fixtures file."""
+    return str((path.parent / value).resolve()) if value.endswith(".toml") else value
 
 
 def _origin(url: str) -> str:
