@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import glob
+import importlib
 import os
 import shutil
+import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import nox
 
@@ -75,6 +80,13 @@ def tests(session: nox.Session) -> None:
     install(session)
     prepare_strangers(session, node_required=False)
     run_pytest(session, "tests", "suites/conformance", name="tests", report=False)
+
+
+@nox.session(python=PYTHON)
+def unit(session: nox.Session) -> None:
+    """Run the project's own tests only (``tests/``), for CI jobs that run each suite in its own session."""
+    install(session)
+    run_pytest(session, "tests", name="unit", report=False)
 
 
 @nox.session(python=PYTHON)
@@ -197,3 +209,87 @@ def load(session: nox.Session) -> None:
     install(session)
     session.install("locust>=2.30", "waitress>=3")
     session.run("python", "-m", "bench.load", *session.posargs)
+
+
+# -- backends (issue 13): every supported Python, and PostgreSQL --------------------------------------------------
+
+PYTHONS = ("3.11", "3.12", "3.13")
+"""The Pythons the harness supports; CI runs the conformance suite on each."""
+
+
+def _runs(python: str, version: str) -> bool:
+    """Whether ``python`` starts and is ``version`` (pyenv's shims are on PATH but fail for versions not selected)."""
+    try:
+        found = subprocess.run(
+            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return found.returncode == 0 and found.stdout.strip() == version
+
+
+def find_python(version: str) -> str | None:
+    """An interpreter for ``version``: ``python<version>`` on PATH if it runs, else pyenv's newest ``<version>.*``."""
+    on_path = shutil.which(f"python{version}")
+    if on_path and _runs(on_path, version):
+        return on_path
+    pyenv_root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
+    installed = glob.glob(os.path.join(pyenv_root, "versions", f"{version}.*", "bin", f"python{version}"))
+
+    def patch_level(path: str) -> tuple[int, ...]:
+        return tuple(int(part) if part.isdigit() else -1 for part in Path(path).parts[-3].split("."))
+
+    for candidate in sorted(installed, key=patch_level, reverse=True):
+        if _runs(candidate, version):
+            return candidate
+    return None
+
+
+@nox.session
+@nox.parametrize("python", [nox.param(find_python(v) or False, id=v) for v in PYTHONS])
+def conformance_py(session: nox.Session) -> None:
+    """Run the conformance suites on Python 3.11, 3.12 and 3.13 (``nox -s "conformance_py(3.13)"`` for one).
+
+    Each interpreter is ``python3.X`` on PATH, else pyenv's newest ``~/.pyenv/versions/3.X.*`` (pyenv's
+    Pythons count without being selected); a Python found in neither place is skipped, saying so.
+    """
+    version = session.name.partition("(")[2].rstrip(")")
+    if not session.python:
+        session.skip(
+            f"Python {version} not found: no working python{version} on PATH and none in "
+            f"{os.environ.get('PYENV_ROOT') or '~/.pyenv'}/versions/{version}.*/bin (install it to run this session)"
+        )
+    install(session)
+    run_pytest(session, "suites/conformance", name=f"conformance-py{version}")
+
+
+def _throwaway_postgres() -> Any:
+    """The stdlib-only cluster module, loaded from the checkout (nox itself runs outside the session's venv)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    return importlib.import_module("saml_harness.deploy.throwaway_postgres")
+
+
+@nox.session(python=PYTHON)
+def postgres(session: nox.Session) -> None:
+    """Run the conformance suites on a throwaway PostgreSQL cluster, twice on the same database, and remove it.
+
+    The second run proves that seeding is idempotent; ``tests/harness/test_serve_database.py`` starts
+    ``saml-harness serve`` twice on it too. PostgreSQL's binaries: ``PG_BINDIR``, ``pg_config --bindir`` or
+    ``/usr/lib/postgresql/<15-17>/bin``; as root the cluster runs as the ``postgres`` user (created if missing).
+    """
+    install(session, "dev", "postgres")
+    throwaway = _throwaway_postgres()
+    try:
+        cluster = throwaway.ThrowawayPostgres()
+    except throwaway.PostgresUnavailable as error:
+        session.error(str(error))
+    with cluster:
+        session.log(f"PostgreSQL cluster on {cluster.host}:{cluster.port} in {cluster.folder}")
+        env = {"DATABASE_URL": cluster.url}
+        run_pytest(session, "suites/conformance", name="postgres", env=env)
+        run_pytest(session, "suites/conformance", name="postgres-again", env=env)
+        run_pytest(session, "tests/harness/test_serve_database.py", name="postgres-serve", report=False, env=env)

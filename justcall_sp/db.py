@@ -94,6 +94,18 @@ class DatabaseSnapshot:
     """An in-memory copy taken in the same transaction, restored with SQLite's backup API: one C call, much
     cheaper than deleting and re-inserting the rows (README "Performance"); the per-test reset runs it. Read only."""
 
+    def close(self) -> None:
+        """Free the in-memory copy (an open SQLite connection); the rows stay, so ``restore`` still works."""
+        if self.sqlite_copy is not None:
+            self.sqlite_copy.close()
+            object.__setattr__(self, "sqlite_copy", None)
+
+    def __enter__(self) -> DatabaseSnapshot:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
 
 class Database:
     """The app's engine and session factory; ``session()`` never leaks a session past its block."""
@@ -183,6 +195,7 @@ class Database:
         self.create_schema()
 
     def dispose(self) -> None:
+        """Close every pooled connection (the owner of the app calls it when the app stops serving)."""
         self.engine.dispose()
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.serialization import Encoding
 from flask import Flask
 from sqlalchemy import Executable, bindparam, select
 from sqlalchemy.orm import Session
@@ -19,11 +20,19 @@ from werkzeug.security import generate_password_hash
 from justcall_sp import activity_log, urls
 from justcall_sp.certificates import CertificateInfo, NotACertificate, describe, load_certificate, to_der
 from justcall_sp.db import Database, DatabaseSnapshot, get_db
-from justcall_sp.models import DEFAULT_ROLE_CHOICES, PLANS, ROLES
+from justcall_sp.models import DEFAULT_ROLE_CHOICES, PLANS, ROLES, SsoAdvanced
 from justcall_sp.models import Account as AccountRow
 from justcall_sp.models import Domain as DomainRow
 from justcall_sp.models import SsoConfig as SsoConfigRow
 from justcall_sp.models import User as UserRow
+from justcall_sp.sso_advanced import (
+    AdvancedView,
+    advanced_row,
+    dump_mappings,
+    mapping_errors,
+    new_encryption_key,
+    view_of,
+)
 from justcall_sp.timeutil import Clock
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62})$")
@@ -391,6 +400,51 @@ class JustCall:
         certificate: bytes | None = found[1]
         return certificate
 
+    # -- optional SSO settings: Encrypt assertions, group-to-role mapping ---------------------------
+
+    def advanced_settings(self, slug: str) -> AdvancedView:
+        """Return the account's Encrypt assertions and group mapping settings."""
+        with self.db.read_session() as session:
+            account = _account(session, slug)
+            row = session.scalar(select(SsoAdvanced).where(SsoAdvanced.account_id == account.id))
+            return view_of(row)
+
+    def encryption_certificate(self, slug: str) -> bytes:
+        """Return JustCall's encryption certificate (PEM) for Okta, generating the key pair on first use."""
+        with self.db.session() as session:
+            row = advanced_row(session, _account(session, slug).id)
+            if row.encryption_certificate is None:
+                new_encryption_key(row, slug, self.now())
+            certificate = row.encryption_certificate
+        assert certificate is not None
+        return load_certificate(certificate).public_bytes(Encoding.PEM)
+
+    def set_encrypt_assertions(self, slug: str, enabled: bool) -> None:
+        """Require (or stop requiring) encrypted assertions; the key pair is made if there is none yet."""
+        with self.db.session() as session:
+            row = advanced_row(session, _account(session, slug).id)
+            if enabled and row.encryption_key is None:
+                new_encryption_key(row, slug, self.now())
+            row.encrypt_assertions = enabled
+
+    def rotate_encryption_certificate(self, slug: str) -> bytes:
+        """Replace the key pair (the old certificate in Okta stops working at once); return the new PEM."""
+        with self.db.session() as session:
+            new_encryption_key(advanced_row(session, _account(session, slug).id), slug, self.now())
+        return self.encryption_certificate(slug)
+
+    def set_group_roles(self, slug: str, mappings: list[tuple[str, str]], every_login: bool) -> list[str]:
+        """Save the group-to-role mapping; return the errors (nothing is saved when there are any)."""
+        mappings = [(group.strip(), role) for group, role in mappings]
+        errors = mapping_errors(mappings)
+        if errors:
+            return errors
+        with self.db.session() as session:
+            row = advanced_row(session, _account(session, slug).id)
+            row.role_mappings = dump_mappings(mappings)
+            row.roles_at_every_login = every_login
+        return []
+
     def sso_urls(self, slug: str) -> tuple[str, str]:
         """Return ``(acs_url, entity_id)`` to paste into Okta (Step 1: "Copy the ACS URL and Entity ID")."""
         return urls.acs_url(self._app, slug), urls.entity_id(self._app, slug)
@@ -420,6 +474,11 @@ class JustCall:
     def restore(self, snapshot: DatabaseSnapshot) -> None:
         """Return to ``snapshot`` in one transaction: what ``reset`` plus re-seeding does, far cheaper."""
         self.db.restore(snapshot)
+
+    def close(self) -> None:
+        """Close the database's connections, once the app serves no more requests (a pooled connection left
+        open is a ResourceWarning at exit, and on PostgreSQL a server backend kept busy)."""
+        self.db.dispose()
 
 
 def _account(session: Session, slug: str) -> AccountRow:

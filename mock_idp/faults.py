@@ -41,8 +41,21 @@ __all__ = [
 OP_MODULES = (field_ops, attacks)
 """The modules whose ops register in ``OPS`` (imported above for that)."""
 
-SIGNING_OVERRIDES = frozenset({"response_signed", "assertion_signed", "algorithm", "digest", "key"})
-"""Keys allowed in ``FaultPlan.signing``."""
+SIGNING_OVERRIDES = frozenset(
+    {
+        "response_signed",
+        "assertion_signed",
+        "algorithm",
+        "digest",
+        "key",
+        "encrypt",
+        "encryption_algorithm",
+        "key_transport",
+        "encryption_key",
+        "encrypted_extra_assertion",
+    }
+)
+"""Keys allowed in ``FaultPlan.signing``: the signature settings and the Assertion Encryption ones."""
 
 SIGNING_KEYS = ("active", "other", "expired", "not_yet_valid")
 """Named values of ``signing["key"]``; any other value is taken as a kid of the app's keys."""
@@ -94,7 +107,10 @@ class FaultPlan:
     signing: Mapping[str, Any] = field(default_factory=dict)
     """Overrides of the app's signing settings: response_signed, assertion_signed, algorithm
     (RSA_SHA256|RSA_SHA1), digest (SHA256|SHA1; follows algorithm when omitted), key (active|other|expired|
-    not_yet_valid|<kid of one of the app's keys>)."""
+    not_yet_valid|<kid of one of the app's keys>); and of its Assertion Encryption: encrypt (bool),
+    encryption_algorithm (AES256_CBC|AES128_CBC|AES256_GCM|AES128_GCM, or TRIPLEDES_CBC to test an SP),
+    key_transport (RSA_OAEP|RSA_15), encryption_key ("other": to a certificate nobody configured),
+    encrypted_extra_assertion (bool: an unsigned second assertion in the same EncryptedData)."""
     clock_offset_seconds: float = 0.0
     """The IdP clock runs this far ahead (positive) or behind (negative) of the org clock."""
     status: str | None = None

@@ -111,6 +111,11 @@ class SamlApp:
     digest_algorithm: DigestAlgorithm = "SHA256"
     honor_force_authn: bool = True
     attribute_statements: tuple[AttributeStatement, ...] = ()
+    # "Assertion Encryption" (Show Advanced Settings): off by default, as in Okta; the certificate is the SP's PEM.
+    assertion_encrypted: bool = False
+    encryption_algorithm: str = "AES256_CBC"
+    key_transport_algorithm: str = "RSA_OAEP"
+    encryption_certificate: str = ""
 
     def username_for(self, user: User) -> str:
         """Return the "Application username" for ``user``: the NameID value Okta sends."""

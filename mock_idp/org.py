@@ -30,6 +30,7 @@ from mock_idp.admin.records import (
     check_role,
 )
 from mock_idp.aggregates import Aggregate, AppCatalog, Directory, KeyRing, SignIns
+from mock_idp.encryption import check_encryption_settings
 from mock_idp.faults import FaultPlan
 from mock_idp.ids import IdFactory
 from mock_idp.keys import Credential, KeySource, generate_rsa_key, make_credential, okta_credential
@@ -708,3 +709,4 @@ def _validate_app(app: SamlApp) -> None:
         raise ValueError(f"application_username must be one of {APPLICATION_USERNAMES}")
     if not app.sso_url or not app.audience:
         raise ValueError("sso_url (Single sign-on URL) and audience (Audience URI) are required")
+    check_encryption_settings(app)

@@ -36,8 +36,20 @@ REASONS: Final[dict[str, Reason]] = {
         Reason("destination.missing", "the Response has no Destination (required here; Bindings 3.5.5.2)"),
         Reason("destination.mismatch", "Destination is not this ACS URL"),
         Reason("issuer.response.mismatch", "the Response Issuer is not the configured Okta Issuer"),
-        Reason("assertion.count", "not exactly one Assertion, or an EncryptedAssertion"),
+        Reason("assertion.count", "not exactly one Assertion (or EncryptedAssertion), or not a direct child"),
         Reason("assertion.invalid", "the Assertion lacks ID or Version 2.0"),
+        # Encrypted assertions (acs/encryption.py): Encrypt assertions on or off, then decryption.
+        Reason("encryption.not_enabled", "an EncryptedAssertion while Encrypt assertions is off"),
+        Reason("encryption.required", "a plaintext Assertion while Encrypt assertions is on"),
+        Reason("encryption.algorithm", "a data cipher JustCall does not decrypt (only AES256-CBC, AES256-GCM)"),
+        Reason("encryption.key_transport", "key transport other than RSA-OAEP (RSA1.5 is refused by policy)"),
+        Reason(
+            "encryption.decrypt_failed",
+            "cannot decrypt with JustCall's key (Okta has an old certificate), or damaged ciphertext: one reason",
+            CERTIFICATE_ERROR,
+        ),
+        Reason("encryption.invalid", "malformed EncryptedData or EncryptedKey, or an external RetrievalMethod"),
+        Reason("encryption.assertion_count", "the EncryptedData holds something other than exactly one Assertion"),
         # Signatures (SAML core 5, xmldsig).
         Reason("signature.missing", "neither the Response nor the Assertion is signed"),
         Reason("signature.invalid", "a signature does not verify, or does not cover what it must"),

@@ -36,8 +36,17 @@ COOKIE_HEADERS = ("set-cookie", "set-cookie2")
 """The headers ``http.cookiejar`` reads cookies from."""
 
 
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+"""Methods a client may send again when the connection closes before the answer (RFC 9110 9.2.2). Never a POST:
+the server may have acted on it already, and a SAMLResponse POSTed twice to the ACS is a replay."""
+
+
 class StaleConnection(ConnectionError):
-    """The server closed a kept-alive connection before answering (retried once on a new connection)."""
+    """The server closed the connection before answering (an idempotent request is sent once more)."""
+
+
+class RequestNotResent(ConnectionError):
+    """The connection closed before the answer to a request that is not idempotent, which is not sent again."""
 
 
 def is_loopback(url: str) -> bool:
@@ -207,6 +216,7 @@ class Connection:
 
     def __init__(self, host: str, port: int, timeout: float) -> None:
         self.host, self.port = host, port
+        self.timeout = timeout
         self.sock = socket.create_connection((host, port), timeout)
         # Small requests must not wait for the previous segment's ACK (Nagle); urllib3 sets this too.
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -276,6 +286,23 @@ class Connection:
             parts.append(self.file.read(size))
             self.file.readline(65537)
 
+    def dropped(self) -> bool:
+        """Whether the server closed this idle connection (or sent something unasked): then nothing may be sent.
+
+        A peek without waiting: an idle connection has nothing to read, so anything readable (EOF included)
+        means it cannot carry a request.
+        """
+        try:
+            self.sock.setblocking(False)
+            self.sock.recv(1, socket.MSG_PEEK)
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+        finally:
+            self.sock.settimeout(self.timeout)
+        return True
+
     def close(self) -> None:
         self.reusable = False
         self.file.close()
@@ -292,16 +319,34 @@ class ConnectionPool:
     def exchange(
         self, method: str, host: str, port: int, path: str, headers: dict[str, str], body: bytes | None
     ) -> tuple[int, str, list[tuple[str, str]], bytes]:
-        """Send one request and read its answer; retry once on a new connection if a reused one went stale."""
+        """Send one request and read its answer; send it once more on a new connection only if it is idempotent.
+
+        When the connection closes before the answer (a kept-alive connection the server closed while idle, a
+        server dropping it), a GET is sent again on a new connection, as browsers do; a POST is not: it raises
+        ``RequestNotResent``. So that a POST does not fail just because the server closed an idle connection,
+        that is checked before anything is written, and a new connection carries it.
+        """
         key = (host, port)
         connection = self._connections.get(key)
-        if connection is not None:
-            try:
-                return self._exchange(key, connection, method, path, headers, body)
-            except (StaleConnection, ConnectionResetError, BrokenPipeError):
-                pass  # closed by the server while idle (its keep-alive timeout): a browser retries too
+        if connection is not None and method not in IDEMPOTENT_METHODS and connection.dropped():
+            self._discard(key, connection)
+            connection = None
+        if connection is None:
+            connection = self._connections[key] = Connection(host, port, self.timeout)
+        try:
+            return self._exchange(key, connection, method, path, headers, body)
+        except (StaleConnection, ConnectionResetError, BrokenPipeError) as error:
+            if method not in IDEMPOTENT_METHODS:
+                raise RequestNotResent(
+                    f"{method} http://{host}:{port}{path}: the connection closed before an answer ({error}); "
+                    f"not sent again, since a {method} is not idempotent (a SAMLResponse POSTed twice is a replay)"
+                ) from error
         connection = self._connections[key] = Connection(host, port, self.timeout)
         return self._exchange(key, connection, method, path, headers, body)
+
+    def _discard(self, key: tuple[str, int], connection: Connection) -> None:
+        connection.close()
+        self._connections.pop(key, None)
 
     def _exchange(
         self,
@@ -315,12 +360,10 @@ class ConnectionPool:
         try:
             answer = connection.exchange(method, path, headers, body)
         except BaseException:
-            connection.close()
-            self._connections.pop(key, None)
+            self._discard(key, connection)
             raise
         if not connection.reusable:
-            connection.close()
-            self._connections.pop(key, None)
+            self._discard(key, connection)
         return answer
 
     def close(self) -> None:

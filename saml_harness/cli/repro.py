@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +53,20 @@ class Repro:
     def met(self) -> bool:
         return not self.problems and not (self.verdict is not None and self.verdict.fails(self.profile))
 
+    @property
+    def posted_response(self) -> str | None:
+        """The SAMLResponse form value exactly as the browser posted it (base64)."""
+        response = self.outcome.trace.last_response
+        return response.raw if response is not None else None
+
+    @property
+    def exact_xml(self) -> str | None:
+        """The decoded Response byte for byte (the signed form; pretty-printing it breaks the signatures)."""
+        response = self.outcome.trace.last_response
+        if response is None or response.xml is None:
+            return None
+        return response.xml.decode("utf-8", "replace")
+
     def as_json(self) -> dict[str, Any]:
         return case_record(
             self.outcome,
@@ -63,7 +76,12 @@ class Repro:
             fault=describe_fault(self.scenario),
             verdict=self.verdict,
             profile=self.profile,
-        ) | {"met": self.met, "changed_lines": [line for mark, line in self.marked_response if mark == "+"]}
+        ) | {
+            "met": self.met,
+            "changed_lines": [line for mark, line in self.marked_response if mark == "+"],
+            "saml_response": self.posted_response,
+            "response_xml": self.exact_xml,
+        }
 
 
 def normalise(xml: str) -> list[str]:
@@ -90,12 +108,11 @@ def mark_changes(baseline: str | None, faulty: str) -> list[tuple[str, str]]:
     return list(zip(marks, faulty_lines, strict=True))
 
 
-def start_for(spec: TargetSpec | None, identity: IdpIdentity | None = None) -> Deployment:
+def start_for(spec: TargetSpec | None, folder: Path, identity: IdpIdentity | None = None) -> Deployment:
     """Start the deployment the repro runs against: the bundled SP, or the mock IdP for an external target.
 
     An external SP that does not answer raises ``TargetError`` (after the harness's own servers stopped).
     """
-    folder = Path(tempfile.mkdtemp(prefix="saml-harness-repro-"))
     if spec is None:
         return start_deployment(database_url=f"sqlite:///{folder / 'justcall.sqlite3'}", identity=identity)
     deployment = start_external_deployment(spec, folder / "trust", identity=identity)

@@ -31,6 +31,9 @@ DEFAULT_THREADS = 8
 
 SERVERS = ("waitress", "werkzeug")
 
+STOP_TIMEOUT_S = 5
+"""How long a stopping server waits for requests in progress before it closes their connections."""
+
 
 def default_server() -> str:
     """Return ``waitress`` when it is installed, else ``werkzeug``."""
@@ -79,6 +82,9 @@ class LiveServer:
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._stopped = False
+        self._stop_lock = threading.Lock()
+        self._wake_lock = threading.Lock()
+        self._closing = False
         self._server: Any
         if self.kind == "waitress":
             sock = _listening_socket(host, port, reuse_port)
@@ -121,27 +127,46 @@ class LiveServer:
             while not self._stopping.is_set() and socket_map:
                 _waitress_loop(timeout=1.0, map=socket_map, use_poll=True, count=1)
         finally:
+            # From here on the trigger may close: ``stop`` must not write to it any more. Taking the lock waits
+            # for a ``stop`` that set the event and has not pulled the trigger yet.
+            with self._wake_lock:
+                self._closing = True
             # Close listening socket, trigger and open connections from this thread: no race with the loop.
-            server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+            server.task_dispatcher.shutdown(cancel_pending=True, timeout=STOP_TIMEOUT_S)
             _close_all(socket_map)
 
     def stop(self) -> None:
-        """Stop serving and close the socket; stopping again does nothing (waitress's trigger is closed by then)."""
-        if self._stopped:
-            return
-        self._stopped = True
+        """Stop serving, close every socket and return once the server's thread has ended.
+
+        Safe to call twice and from several threads at once (the load server and a fixture may both stop
+        the SP). Only the serving thread closes waitress's sockets and trigger; ``stop`` wakes it through the
+        trigger under ``_wake_lock``, which the thread takes before it closes anything. Without the lock the
+        thread could wake on its own (a client closing a connection, the poll timeout) between the event and
+        the pull, close the trigger, and the pull would write to a closed, or reused, file descriptor
+        (``OSError: [Errno 9] Bad file descriptor`` at the end of about one ``repro`` in five).
+        """
+        with self._stop_lock:
+            first = not self._stopped
+            self._stopped = True
+        if first:
+            self._stop_once()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(STOP_TIMEOUT_S * 2)
+
+    def _stop_once(self) -> None:
         if self.kind == "waitress":
-            self._stopping.set()
-            if self._thread is None:
-                self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+            if self._thread is None:  # never started: nothing else touches the sockets
+                self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=STOP_TIMEOUT_S)
                 _close_all(self._server._map)
-            else:
-                self._server.pull_trigger()
+                return
+            with self._wake_lock:
+                self._stopping.set()
+                if not self._closing:
+                    self._server.pull_trigger()
         else:
-            self._server.shutdown()
+            if self._thread is not None:  # shutdown() waits for serve_forever, which never ran otherwise
+                self._server.shutdown()
             self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(5)
 
     def __enter__(self) -> LiveServer:
         return self.start()

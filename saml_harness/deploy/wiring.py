@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import threading
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -189,13 +191,28 @@ class Deployment:
                 configure_justcall(self.justcall, self.demo, self.okta, self.app)
 
     def stop(self) -> None:
-        if self.launched is not None:
-            self.launched.stop()
-        if self.trust_server is not None:
-            self.trust_server.stop()
-        self.idp_server.stop()
-        if self.sp_server is not None:
-            self.sp_server.stop()
+        """Stop both servers, then release what they used: the SP's database connections and the snapshot's copy.
+
+        Safe to call twice; the servers stop first so that no request is using a connection when it closes.
+        """
+        try:
+            if self.launched is not None:
+                self.launched.stop()
+            if self.trust_server is not None:
+                self.trust_server.stop()
+            self.idp_server.stop()
+            if self.sp_server is not None:
+                self.sp_server.stop()
+        finally:
+            if self._justcall_snapshot is not None:
+                self._justcall_snapshot.close()
+            if self.justcall is not None:
+                self.justcall.close()
+
+
+def sp_database_url(folder: Path) -> str:
+    """The bundled SP's database: ``DATABASE_URL`` when set (PostgreSQL in CI), else a new SQLite file in ``folder``."""
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'justcall.sqlite3'}"
 
 
 def seed_okta(okta: Org, demo: Demo) -> tuple[dict[str, str], dict[str, str]]:
@@ -263,6 +280,31 @@ def configure_justcall(justcall: JustCall, demo: Demo, okta: Org, app: SamlApp) 
         raise RuntimeError(f"JustCall refused the SSO configuration: {result.errors}")
 
 
+def encrypt_assertions(
+    deployment: Deployment,
+    *,
+    okta: bool = True,
+    justcall: bool = True,
+    algorithm: str = "AES256_CBC",
+    key_transport: str = "RSA_OAEP",
+) -> None:
+    """Switch Assertion Encryption on as the two admins would: JustCall's Encrypt assertions, then in Okta
+    Assertion Encryption = Encrypted with JustCall's encryption certificate uploaded (bundled SP only)."""
+    sp = deployment.bundled_sp  # Okta encrypts to JustCall's own certificate
+    slug = deployment.demo.account.slug
+    if justcall:
+        sp.set_encrypt_assertions(slug, True)
+    if okta:
+        certificate = sp.encryption_certificate(slug).decode("ascii")
+        deployment.okta.update_saml_app(
+            deployment.okta_app.id,
+            assertion_encrypted=True,
+            encryption_certificate=certificate,
+            encryption_algorithm=algorithm,
+            key_transport_algorithm=key_transport,
+        )
+
+
 def assign_people(okta: Org, demo: Demo, app: SamlApp, user_ids: dict[str, str], group_ids: dict[str, str]) -> None:
     """Step 5: assign people directly and the Sales group."""
     for person in demo.people:
@@ -290,42 +332,53 @@ def start_deployment(
     keys = RewindableKeys()
     org_name = identity.org_name if identity else demo.org_name
     idp_app = create_idp({"ORG_NAME": org_name, "SECRET_KEY": secrets.token_hex(16), "KEY_SOURCE": keys})
-    idp_server = LiveServer(idp_app, host, idp_port or (identity.port if identity else 0))
-    idp_app.config["PUBLIC_URL"] = idp_server.url
-    org_of(idp_app).public_url = idp_server.url
-    sp_config: dict[str, Any] = {
-        "SECRET_KEY": secrets.token_hex(16),
-        "API_TOKEN": api_token,
-        # Demo passwords only: a cheap hash keeps seeding fast (scrypt is deliberately slow).
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-    }
-    if database_url:
-        sp_config["DATABASE_URL"] = database_url
-    sp_app = create_sp(sp_config) if instance_path is None else _create_sp_in(sp_config, instance_path)
-    sp_server = LiveServer(sp_app, host, sp_port)
-    sp_app.config["PUBLIC_URL"] = sp_server.url
-    okta = org_of(idp_app)
-    justcall = justcall_of(sp_app)
+    # Whatever was opened is closed again if a later step fails (a database that refuses us, a bad seed):
+    # a half-started deployment leaves no bound port, pooled connection or snapshot copy behind.
+    with ExitStack() as undo:
+        idp_server = LiveServer(idp_app, host, idp_port or (identity.port if identity else 0))
+        undo.callback(idp_server.stop)
+        idp_app.config["PUBLIC_URL"] = idp_server.url
+        org_of(idp_app).public_url = idp_server.url
+        sp_config: dict[str, Any] = {
+            "SECRET_KEY": secrets.token_hex(16),
+            "API_TOKEN": api_token,
+            # Demo passwords only: a cheap hash keeps seeding fast (scrypt is deliberately slow).
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+        if database_url:
+            sp_config["DATABASE_URL"] = database_url
+        sp_app = create_sp(sp_config) if instance_path is None else _create_sp_in(sp_config, instance_path)
+        okta = org_of(idp_app)
+        justcall = justcall_of(sp_app)
+        undo.callback(justcall.close)
+        sp_server = LiveServer(sp_app, host, sp_port)
+        undo.callback(sp_server.stop)
+        sp_app.config["PUBLIC_URL"] = sp_server.url
 
-    user_ids, group_ids = seed_okta(okta, demo)
-    seed_justcall(justcall, demo)
-    app = None
-    if wire:
-        acs_url, entity_id = justcall.sso_urls(demo.account.slug)
-        app = create_okta_app(okta, demo, acs_url, entity_id, identity)
-        assign_people(okta, demo, app, user_ids, group_ids)
-        configure_justcall(justcall, demo, okta, app)
-    idp_api_token = okta.create_api_token("saml-harness")
-    deployment = Deployment(
-        demo, idp_server, sp_server, okta, justcall, app, api_token, user_ids, group_ids, okta.snapshot()
-    )
-    deployment.idp_api_token = idp_api_token
-    deployment._justcall_snapshot = justcall.snapshot()
-    deployment.keys = keys
-    deployment.identity = identity
-    keys.mark()  # with the org snapshot above
-    idp_server.start()
-    sp_server.start()
+        user_ids, group_ids = seed_okta(okta, demo)
+        # The database may hold an earlier run's rows (PostgreSQL in CI, ``serve --database-url``): start from
+        # exactly the demo, as each test's reset does, so that a second run on the same database finds the same.
+        justcall.reset()
+        seed_justcall(justcall, demo)
+        app = None
+        if wire:
+            acs_url, entity_id = justcall.sso_urls(demo.account.slug)
+            app = create_okta_app(okta, demo, acs_url, entity_id, identity)
+            assign_people(okta, demo, app, user_ids, group_ids)
+            configure_justcall(justcall, demo, okta, app)
+        idp_api_token = okta.create_api_token("saml-harness")
+        deployment = Deployment(
+            demo, idp_server, sp_server, okta, justcall, app, api_token, user_ids, group_ids, okta.snapshot()
+        )
+        deployment.idp_api_token = idp_api_token
+        deployment._justcall_snapshot = justcall.snapshot()
+        undo.callback(deployment._justcall_snapshot.close)
+        deployment.keys = keys
+        deployment.identity = identity
+        keys.mark()  # with the org snapshot above
+        idp_server.start()
+        sp_server.start()
+        undo.pop_all()  # started: the deployment owns all of it now (``Deployment.stop``)
     return deployment
 
 

@@ -20,7 +20,7 @@ from saml_harness.agent.outcome import Outcome
 from saml_harness.agent.user_agent import UserAgent
 from saml_harness.deploy.idp_state import IdpStateError
 from saml_harness.deploy.targets import TargetError, TargetSpec, load_target
-from saml_harness.deploy.wiring import Deployment, start_deployment, start_external_deployment
+from saml_harness.deploy.wiring import Deployment, sp_database_url, start_deployment, start_external_deployment
 from saml_harness.plugin.hooks import IDENTITY_KEY, TARGET_KEY, USAGE_ERROR, stop_unless_reachable
 from saml_harness.scenarios.catalogue import load_catalogue
 from saml_harness.scenarios.judging import judge_scenario
@@ -44,7 +44,7 @@ def live_deployment(
     folder = tmp_path_factory.mktemp("deployment")
     identity = pytestconfig.stash[IDENTITY_KEY]
     if target_spec is None:
-        deployment = start_deployment(database_url=f"sqlite:///{folder / 'justcall.sqlite3'}", identity=identity)
+        deployment = start_deployment(database_url=sp_database_url(folder), identity=identity)
     else:
         try:
             spec = load_target(target_spec.path)

@@ -424,3 +424,12 @@ def _no_attr(root: etree._Element, sent: Sent, xpath: str, attr: str) -> str | N
         return f"nothing at {xpath}"
     left = [e.get(attr) for e in found if e.get(attr) is not None]
     return f"{xpath}@{attr} is still present: {left}" if left else None
+
+
+@evidence("encrypted_key_elsewhere")
+def _encrypted_key_elsewhere(root: etree._Element, sent: Sent, uri: str = "") -> str | None:
+    found = elements(root, "saml2:EncryptedAssertion/xenc:EncryptedData/ds:KeyInfo/ds:RetrievalMethod")
+    if not found:
+        return "no RetrievalMethod in an EncryptedData"
+    where = found[0].get("URI") or ""
+    return f"RetrievalMethod still points inside the document ({where!r})" if where.startswith("#") else None

@@ -51,6 +51,38 @@ def signing_evidence(root: etree._Element, signing: Mapping[str, Any]) -> list[s
     return problems
 
 
+_CIPHER_SUFFIX = {
+    "AES256_CBC": "aes256-cbc",
+    "AES128_CBC": "aes128-cbc",
+    "AES256_GCM": "aes256-gcm",
+    "AES128_GCM": "aes128-gcm",
+    "TRIPLEDES_CBC": "tripledes-cbc",
+}
+_TRANSPORT_SUFFIX = {"RSA_OAEP": "rsa-oaep-mgf1p", "RSA_15": "rsa-1_5"}
+
+
+def encryption_evidence(root: etree._Element, scenario: Scenario) -> list[str]:
+    """Check an encrypted scenario really sent an EncryptedAssertion with the cipher and key transport it names."""
+    setup = {op.name: op.args for op in scenario.setup}
+    okta = setup.get("okta_encrypt_assertions")
+    encrypted = scenario.signing.get("encrypt", okta is not None)
+    if not encrypted or scenario.status:
+        return []
+    problems = []
+    if len(elements(root, "saml2:EncryptedAssertion/xenc:EncryptedData")) != 1 or elements(root, ".//saml2:Assertion"):
+        return ["expected one EncryptedAssertion and no plaintext Assertion"]
+    okta = okta or {}
+    cipher = _CIPHER_SUFFIX[str(scenario.signing.get("encryption_algorithm", okta.get("algorithm", "AES256_CBC")))]
+    found = strings(root, "saml2:EncryptedAssertion/xenc:EncryptedData/xenc:EncryptionMethod/@Algorithm")
+    if not found or not found[0].endswith("#" + cipher):
+        problems.append(f"expected encryption algorithm {cipher}, found {found}")
+    transport = _TRANSPORT_SUFFIX[str(scenario.signing.get("key_transport", okta.get("key_transport", "RSA_OAEP")))]
+    methods = strings(root, "saml2:EncryptedAssertion//xenc:EncryptedKey/xenc:EncryptionMethod/@Algorithm")
+    if not methods or not methods[0].endswith("#" + transport):
+        problems.append(f"expected key transport {transport}, found {methods}")
+    return problems
+
+
 def signing_certificate(root: etree._Element) -> x509.Certificate | None:
     """Return the certificate in the first signature's KeyInfo, if any."""
     found = elements(root, ".//ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509Certificate")
@@ -123,6 +155,7 @@ def check_evidence(
         if problem:
             problems.append(f"{op.name}: {problem}")
     problems += signing_evidence(root, scenario.signing)
+    problems += encryption_evidence(root, scenario)
     problems += key_evidence(root, scenario, sent)
     if scenario.idp_clock_offset and instant is not None:
         expected = datetime.now(UTC) + timedelta(seconds=scenario.idp_clock_offset)

@@ -10,9 +10,11 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
+from mock_idp.admin.records import GroupAttributeStatement
 from mock_idp.keys import make_credential
-from saml_harness.deploy.wiring import Deployment, update_trust
+from saml_harness.deploy.wiring import Deployment, encrypt_assertions, update_trust
 from saml_harness.scenarios.catalogue import Op
+from saml_xmlns import ATTRNAME_UNSPECIFIED
 
 SetupOp = Callable[..., None]
 SETUP_OPS: dict[str, SetupOp] = {}
@@ -24,7 +26,19 @@ def setup_op(fn: SetupOp) -> SetupOp:
     return fn
 
 
-BUNDLED_ONLY = frozenset({"sp_disable_sso", "sp_set_plan", "sp_set_domain_verified", "sp_allow_idp_initiated"})
+BUNDLED_ONLY = frozenset(
+    {
+        "sp_disable_sso",
+        "sp_set_plan",
+        "sp_set_domain_verified",
+        "sp_allow_idp_initiated",
+        "sp_encrypt_assertions",
+        "sp_rotate_encryption_certificate",
+        "sp_map_group_role",
+        # Okta encrypts to JustCall's own encryption certificate, which only the bundled SP hands out.
+        "okta_encrypt_assertions",
+    }
+)
 """Setup steps that change the bundled SP's own settings; an external target cannot be changed so."""
 
 NEEDS_TRUST_UPDATE = frozenset({"sp_upload_active_certificate"})
@@ -114,3 +128,47 @@ def okta_unassign_user(d: Deployment, email: str) -> None:
 def okta_update_app(d: Deployment, email: str, **settings: Any) -> None:
     """Okta admin edits the JustCall app's SAML settings."""
     d.okta.update_saml_app(d.okta_app.id, **settings)
+
+
+@setup_op
+def sp_encrypt_assertions(d: Deployment, email: str) -> None:
+    """JustCall admin turns on Encrypt assertions (Settings -> Security -> Single Sign-On)."""
+    encrypt_assertions(d, okta=False)
+
+
+@setup_op
+def okta_encrypt_assertions(
+    d: Deployment, email: str, algorithm: str = "AES256_CBC", key_transport: str = "RSA_OAEP"
+) -> None:
+    """Okta admin sets Assertion Encryption to Encrypted and uploads JustCall's encryption certificate."""
+    encrypt_assertions(d, justcall=False, algorithm=algorithm, key_transport=key_transport)
+
+
+@setup_op
+def sp_rotate_encryption_certificate(d: Deployment, email: str) -> None:
+    """JustCall admin generates a new encryption certificate and does not upload it to Okta."""
+    d.bundled_sp.rotate_encryption_certificate(d.demo.account.slug)
+
+
+@setup_op
+def okta_group_statement(
+    d: Deployment, email: str, name: str = "groups", filter_type: str = "STARTS_WITH", filter_value: str = "JustCall"
+) -> None:
+    """Okta admin adds a Group Attribute Statement (Name, Filter) to the JustCall app."""
+    statement = GroupAttributeStatement(name, ATTRNAME_UNSPECIFIED, filter_type, filter_value)
+    d.okta.update_app_integration(d.okta_app.id, group_attribute_statements=[statement])
+
+
+@setup_op
+def okta_add_user_to_group(d: Deployment, email: str, group: str) -> None:
+    """Okta admin puts the scenario's user in ``group`` (created if the org has no such group)."""
+    found = next((g for g in d.okta.groups() if g.name == group), None) or d.okta.add_group(group)
+    d.okta.add_user_to_group(found.id, d.user_ids[email])
+
+
+@setup_op
+def sp_map_group_role(d: Deployment, email: str, group: str, role: str, every_login: bool = False) -> None:
+    """JustCall admin maps an Okta group to a role (Roles from Okta groups)."""
+    errors = d.bundled_sp.set_group_roles(d.demo.account.slug, [(group, role)], every_login)
+    if errors:
+        raise ValueError(f"JustCall refused the group mapping: {errors}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,17 @@ from justcall_sp import create_app
 from justcall_sp.db import DatabaseSnapshot
 from justcall_sp.service import JustCall, UnknownAccount
 
+SNAPSHOTS: list[DatabaseSnapshot] = []
+
+
+def closing(snapshot: DatabaseSnapshot) -> DatabaseSnapshot:
+    """Close ``snapshot``'s SQLite copy when the test ends (see the ``justcall`` fixture)."""
+    SNAPSHOTS.append(snapshot)
+    return snapshot
+
 
 @pytest.fixture
-def justcall(tmp_path: Path) -> JustCall:
+def justcall(tmp_path: Path) -> Iterator[JustCall]:
     app = create_app(
         {
             "DATABASE_URL": f"sqlite:///{tmp_path / 'sp.sqlite3'}",
@@ -26,11 +35,14 @@ def justcall(tmp_path: Path) -> JustCall:
     facade.create_account("acme", "Acme Inc.")
     facade.add_domain("acme", "acme.example")
     facade.add_user("acme", "owner@acme.example", "Olivia", "Owner", "Owner", password="pw", is_owner=True)
-    return facade
+    yield facade
+    while SNAPSHOTS:
+        SNAPSHOTS.pop().close()
+    facade.close()
 
 
 def test_restore_returns_to_the_snapshot(justcall: JustCall) -> None:
-    snapshot = justcall.snapshot()
+    snapshot = closing(justcall.snapshot())
     before = justcall.users("acme")
     justcall.add_user("acme", "new@acme.example", "New", "User", "Agent")
     justcall.create_account("globex", "Globex", plan="standard")
@@ -43,7 +55,7 @@ def test_restore_returns_to_the_snapshot(justcall: JustCall) -> None:
 
 
 def test_restore_after_reset_and_twice(justcall: JustCall) -> None:
-    snapshot = justcall.snapshot()
+    snapshot = closing(justcall.snapshot())
     justcall.reset()
     assert justcall.get_account("acme") is None
     justcall.restore(snapshot)
@@ -84,7 +96,7 @@ def test_read_sessions_do_not_wait_for_a_writer(justcall: JustCall) -> None:
 
 
 def test_sqlite_restore_uses_the_backup_copy_and_keeps_wal(justcall: JustCall) -> None:
-    snapshot = justcall.snapshot()
+    snapshot = closing(justcall.snapshot())
     assert snapshot.sqlite_copy is not None
     justcall.create_account("globex", "Globex", plan="standard")
     justcall.restore(snapshot)
@@ -95,7 +107,8 @@ def test_sqlite_restore_uses_the_backup_copy_and_keeps_wal(justcall: JustCall) -
 
 def test_row_restore_is_the_same_without_a_backup_copy(justcall: JustCall) -> None:
     """The path other databases (Postgres) take: delete and re-insert every row in one transaction."""
-    snapshot = DatabaseSnapshot(justcall.snapshot().tables)
+    with justcall.snapshot() as taken:
+        snapshot = DatabaseSnapshot(taken.tables)
     before = justcall.users("acme")
     justcall.add_user("acme", "new@acme.example", "New", "User", "Agent")
     justcall.restore(snapshot)

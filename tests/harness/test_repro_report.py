@@ -163,3 +163,20 @@ def test_report_counts_classes_first_and_puts_impersonations_first_in_red(tmp_pa
     assert '<span class="impersonation">impersonation</span>' in failures
     assert ".impersonation{color:#fff;background:#b3261e" in page
     assert "SP said: HTTP 403: <code>SSO failed: audience</code>" in page
+
+
+def test_repro_prints_its_results_before_the_servers_stop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure while stopping (an OSError from a socket, say) cannot hide what the repro found."""
+    from saml_harness.deploy.wiring import Deployment
+
+    stop = Deployment.stop
+
+    def stop_then_fail(self: Deployment) -> None:
+        stop(self)
+        raise OSError(9, "Bad file descriptor")
+
+    monkeypatch.setattr(Deployment, "stop", stop_then_fail)
+    result = CliRunner().invoke(main, ["repro", "audience.trailing_slash", "--flow", "sp", "--json"])
+    assert isinstance(result.exception, OSError)
+    [case] = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    assert case["scenario"] == "audience.trailing_slash" and case["met"]
