@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives import serialization
 
 from saml_harness.agent.flows import sp_initiated
 from saml_harness.agent.user_agent import UserAgent
-from saml_harness.cli.main import describe, main
+from saml_harness.cli.main import main
+from saml_harness.cli.serve import describe
 from saml_harness.deploy.idp_state import KEY_ENV, KEY_FILE, IdpStateError, init_identity, load_identity
 from saml_harness.deploy.wiring import start_deployment
 from saml_harness.report.records import case_record
