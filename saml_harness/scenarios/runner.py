@@ -106,14 +106,16 @@ def mismatches(scenario: Scenario, outcome: Outcome, identity: str, bundled: boo
     """Return what differs between the scenario's expectation and the outcome (empty when it holds).
 
     ``identity`` is who must be signed in when the scenario expects acceptance: the SP must never
-    sign in anyone else. Against an external target (``bundled`` false) only the verdict is compared:
-    its error texts and reason codes are its own.
+    sign in anyone else. The bundled SP shows the email of the account it signed in, so it must be that
+    person's exactly (an upper-cased copy would be a second account); an external SP may echo the email
+    as sent, so its letter case is not compared. Against an external target (``bundled`` false) only the
+    verdict is compared: its error texts and reason codes are its own.
     """
     problems: list[str] = []
     if scenario.expect == "accept":
         if not outcome.accepted:
             problems.append("expected the SP to accept, but nobody is signed in")
-        elif outcome.identity is not None and outcome.identity.lower() != identity.lower():
+        elif outcome.identity is not None and not _same_person(outcome.identity, identity, exact=bundled):
             problems.append(f"expected {identity} to be signed in, the SP signed in {outcome.identity}")
         return problems
     if outcome.accepted:
@@ -131,3 +133,7 @@ def mismatches(scenario: Scenario, outcome: Outcome, identity: str, bundled: boo
     if scenario.reason and outcome.reason != scenario.reason:
         problems.append(f"expected reason {scenario.reason!r}, the SP logged {outcome.reason!r}")
     return problems
+
+
+def _same_person(shown: str, expected: str, exact: bool) -> bool:
+    return shown == expected if exact else shown.lower() == expected.lower()
