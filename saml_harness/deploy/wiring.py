@@ -10,6 +10,7 @@ from typing import Any
 
 import saml_xmlns as xmlns
 from saml_harness.agent.flows import Credentials, IdpSide, Target
+from saml_harness.deploy.clock import MovableClock, move_external_clock
 from saml_harness.deploy.demo import ASSIGNED_GROUPS, Demo, build_demo
 from saml_harness.deploy.live import LiveServer
 from saml_harness.deploy.targets import LaunchedSp, TargetSpec
@@ -82,6 +83,23 @@ class Deployment:
     """Every SP row right after wiring: restoring it is ~30x faster than re-seeding (bench: +25% suite speed)."""
     keys: RewindableKeys | None = None
     """The IdP's key source, rewound with the org on reset (None: the IdP generates every key afresh)."""
+    clock: MovableClock = field(default_factory=MovableClock)
+    """The IdP's clock (and the bundled SP's): moved by ``let_time_pass``, back to real time on reset."""
+    scenario_values: dict[str, str] = field(default_factory=dict)
+    """Placeholder values a scenario's setup steps produced (e.g. another account's request ID); reset clears."""
+
+    @property
+    def sp_clock_movable(self) -> bool:
+        """Whether time can pass for the SP under test (the bundled SP, or a target with a clock control URL)."""
+        return self.bundled or self.target.claims.clock_control_url is not None
+
+    def let_time_pass(self, seconds: float) -> None:
+        """Move every clock of the deployment ``seconds`` forward: the IdP's, and the SP's (its own or by URL)."""
+        if not self.sp_clock_movable:
+            raise RuntimeError(f"cannot move {self.target.name!r}'s clock: it names no [claims] clock_control_url")
+        self.clock.advance(seconds)
+        if self.external is not None and self.external.target.claims.clock_control_url is not None:
+            move_external_clock(self.external.target.claims.clock_control_url, self.clock.offset_seconds)
 
     @property
     def bundled(self) -> bool:
@@ -138,6 +156,11 @@ class Deployment:
 
     def reset(self) -> None:
         """Bring both sides back to the freshly wired state (between tests)."""
+        self.scenario_values.clear()
+        if self.clock.offset_seconds:
+            self.clock.reset()
+            if self.external is not None and self.external.target.claims.clock_control_url is not None:
+                move_external_clock(self.external.target.claims.clock_control_url, 0)
         self.okta.restore(self._okta_snapshot)
         if self.keys is not None:
             self.keys.rewind()
@@ -245,7 +268,10 @@ def start_deployment(
     demo = demo or build_demo()
     api_token = secrets.token_urlsafe(24)
     keys = RewindableKeys()
-    idp_app = create_idp({"ORG_NAME": demo.org_name, "SECRET_KEY": secrets.token_hex(16), "KEY_SOURCE": keys})
+    clock = MovableClock()
+    idp_app = create_idp(
+        {"ORG_NAME": demo.org_name, "SECRET_KEY": secrets.token_hex(16), "KEY_SOURCE": keys, "CLOCK": clock}
+    )
     idp_server = LiveServer(idp_app, host, idp_port)
     idp_app.config["PUBLIC_URL"] = idp_server.url
     idp_app.extensions["mock_okta"].public_url = idp_server.url
@@ -254,6 +280,7 @@ def start_deployment(
         "API_TOKEN": api_token,
         # Demo passwords only: a cheap hash keeps per-test re-seeding fast (scrypt costs ~130 ms each).
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "CLOCK": clock,
     }
     if database_url:
         sp_config["DATABASE_URL"] = database_url
@@ -278,6 +305,7 @@ def start_deployment(
     deployment.idp_api_token = idp_api_token
     deployment._justcall_snapshot = justcall.snapshot()
     deployment.keys = keys
+    deployment.clock = clock
     keys.mark()  # with the org snapshot above
     idp_server.start()
     sp_server.start()
@@ -295,7 +323,8 @@ def start_external_deployment(
     from mock_idp import create_app as create_idp
 
     demo = demo or build_demo()
-    idp_app = create_idp({"ORG_NAME": demo.org_name, "SECRET_KEY": secrets.token_hex(16)})
+    clock = MovableClock()
+    idp_app = create_idp({"ORG_NAME": demo.org_name, "SECRET_KEY": secrets.token_hex(16), "CLOCK": clock})
     idp_server = LiveServer(idp_app, host, idp_port)
     idp_app.config["PUBLIC_URL"] = idp_server.url
     okta = idp_app.extensions["mock_okta"]
@@ -310,6 +339,7 @@ def start_external_deployment(
         demo, idp_server, None, okta, None, app, "", user_ids, group_ids, okta.snapshot(), external=spec
     )
     deployment.idp_api_token = idp_api_token
+    deployment.clock = clock
     deployment.trust_dir = workdir
     values = write_idp_trust(deployment, workdir)
     if spec.launch is not None:

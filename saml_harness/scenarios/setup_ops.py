@@ -22,7 +22,15 @@ def setup_op(fn: SetupOp) -> SetupOp:
     return fn
 
 
-BUNDLED_ONLY = frozenset({"sp_disable_sso", "sp_set_plan", "sp_set_domain_verified", "sp_allow_idp_initiated"})
+BUNDLED_ONLY = frozenset(
+    {
+        "sp_disable_sso",
+        "sp_set_plan",
+        "sp_set_domain_verified",
+        "sp_allow_idp_initiated",
+        "sp_other_account_starts_sign_in",
+    }
+)
 """Setup steps that change the bundled SP's own settings; an external target cannot be changed so."""
 
 
@@ -105,3 +113,39 @@ def okta_unassign_user(d: Deployment, email: str) -> None:
 def okta_update_app(d: Deployment, email: str, **settings: Any) -> None:
     """Okta admin edits the JustCall app's SAML settings."""
     d.okta.update_saml_app(d.app.id, **settings)
+
+
+@setup_op
+def sp_other_account_starts_sign_in(d: Deployment, email: str) -> None:
+    """Another JustCall account (Initech, on the same Okta org) has a person start Sign in with SSO.
+
+    Its AuthnRequest stays pending at JustCall; its ID is the ``{other_account_request_id}`` placeholder, so a
+    response can claim to answer it.
+    """
+    import requests
+    from lxml import etree
+
+    from saml_harness.agent.trace import saml_from_query
+
+    other = next(a for a in d.demo.other_accounts if a.plan == "business")
+    d.justcall.add_domain(other.slug, other.domain, verified=True)
+    d.justcall.enable_sso(other.slug)
+    result = d.justcall.configure_sso(
+        other.slug,
+        idp_sso_url=d.okta.sso_url(d.app),
+        idp_issuer=d.okta.issuer(d.app),
+        certificate=d.okta.active_certificate_pem(d.app.id),
+        default_role=d.demo.default_role,
+    )
+    if result.errors:
+        raise RuntimeError(f"JustCall refused {other.slug}'s SSO configuration: {result.errors}")
+    started = requests.get(
+        f"{d.sp_url}/login/sso", params={"email": f"someone@{other.domain}"}, allow_redirects=False, timeout=10
+    )
+    messages = saml_from_query(started.headers.get("Location", ""))
+    if started.status_code != 302 or not messages or messages[0].xml is None:
+        raise RuntimeError(f"{other.slug}'s Sign in with SSO sent no AuthnRequest (HTTP {started.status_code})")
+    request_id = etree.fromstring(messages[0].xml).get("ID")
+    if not request_id:
+        raise RuntimeError(f"{other.slug}'s AuthnRequest has no ID")
+    d.scenario_values["other_account_request_id"] = request_id

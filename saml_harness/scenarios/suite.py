@@ -8,6 +8,7 @@ wherever it lives.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -53,6 +54,8 @@ def skip_reason(scenario: Scenario, flow: str, spec: TargetSpec | None) -> str |
         return f"changes the bundled SP's settings ({', '.join(needs)}); {spec.name!r} is external"
     if flow == IDP_INITIATED and not spec.allow_idp_initiated:
         return f"{spec.name!r} does not accept IdP-initiated sign-in (allow_idp_initiated = false)"
+    if scenario.time_at_idp_sign_in and spec.target.claims.clock_control_url is None:
+        return f"time must pass for the SP; {spec.name!r} names no [claims] clock_control_url to move its clock"
     return None
 
 
@@ -72,8 +75,26 @@ def safety_problems(outcome: Outcome, attacker: str) -> list[str]:
 def needs_delivery(scenario: Scenario) -> bool:
     """Whether the IdP must have sent a response carrying the fault (so its evidence can be checked)."""
     return scenario.expect != "idp_error" and (
-        scenario.injects_fault or any(op.name.startswith("okta_") for op in scenario.setup)
+        scenario.injects_fault
+        or bool(scenario.time_at_idp_sign_in)
+        or any(op.name.startswith("okta_") for op in scenario.setup)
     )
+
+
+def time_passed_problems(scenario: Scenario, response_xml: bytes) -> list[str]:
+    """Check the response was made after the scenario's time passed: its IssueInstant is that far ahead of real time."""
+    from saml_harness.scenarios.evidence import TIME_TOLERANCE, issue_instant, parse
+
+    instant = issue_instant(parse(response_xml))
+    if instant is None:
+        return ["the response has no IssueInstant to show when it was made"]
+    ahead = instant - datetime.now(UTC) - timedelta(seconds=scenario.idp_clock_offset)
+    if abs(ahead - timedelta(seconds=scenario.time_at_idp_sign_in)) > TIME_TOLERANCE:
+        return [
+            f"the response was made {ahead.total_seconds():.0f} s ahead of real time, "
+            f"not after {scenario.time_at_idp_sign_in} s passed at Okta's sign-in page"
+        ]
+    return []
 
 
 def judge_scenario(scenario: Scenario, flow: str, deployment: Deployment) -> tuple[Outcome, list[str]]:
@@ -89,6 +110,8 @@ def judge_scenario(scenario: Scenario, flow: str, deployment: Deployment) -> tup
         else:
             values = placeholders(deployment, identity)
             evidence = check_evidence(scenario, response.xml, values, deployment.trusted_certificate_der)
+            if scenario.time_at_idp_sign_in:
+                evidence += time_passed_problems(scenario, response.xml)
             problems += [f"fault not present in the XML sent: {p}" for p in evidence]
     return outcome, problems
 
