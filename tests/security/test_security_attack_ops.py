@@ -179,3 +179,31 @@ def test_markup_before_names_text_inside_the_value(idp: Idp) -> None:
     xpath = "saml2:Assertion/saml2:Subject/saml2:NameID"
     with pytest.raises(ValueError, match="is not inside"):
         idp.issue(FaultPlan(pre_sign=(Op("inject_markup", {"xpath": xpath, "before": "nowhere"}),)))
+
+
+# ------------------------------------------------------------------------------------------------ which key signed
+
+
+def _signed_by_other_key() -> Scenario:
+    return parse_scenario({"id": "k", "title": "t", "expect": "reject", "signing": {"key": "other"}}, "x.toml")
+
+
+def test_signed_by_another_key_is_proven_by_the_signature_value(idp: Idp) -> None:
+    xml = idp.issue(FaultPlan(signing={"key": "other"}))
+    assert check_evidence(_signed_by_other_key(), xml, idp.placeholders, idp.certificate_der) == []
+
+
+def test_a_genuine_signature_is_not_taken_for_another_keys(idp: Idp) -> None:
+    problems = check_evidence(_signed_by_other_key(), idp.issue(), idp.placeholders, idp.certificate_der)
+    assert any("verifies with the trusted key" in p for p in problems), problems
+
+
+def test_a_foreign_certificate_in_key_info_does_not_prove_another_key_signed(idp: Idp) -> None:
+    """KeyInfo shows a foreign certificate, but the trusted key made the values: the evidence says so."""
+    plan = FaultPlan(
+        signing={"response_signed": False},
+        post_sign=(Op("replace_key_info", {"target": "assertion"}),),
+    )
+    problems = check_evidence(_signed_by_other_key(), idp.issue(plan), idp.placeholders, idp.certificate_der)
+    assert any("verifies with the trusted key" in p for p in problems), problems
+    assert any("does not verify with the key of the certificate KeyInfo shows" in p for p in problems), problems
