@@ -29,6 +29,7 @@ BUNDLED_ONLY = frozenset(
         "sp_set_domain_verified",
         "sp_allow_idp_initiated",
         "sp_other_account_starts_sign_in",
+        "sp_user_belongs_to_another_account",
     }
 )
 """Setup steps that change the bundled SP's own settings; an external target cannot be changed so."""
@@ -149,3 +150,11 @@ def sp_other_account_starts_sign_in(d: Deployment, email: str) -> None:
     if not request_id:
         raise RuntimeError(f"{other.slug}'s AuthnRequest has no ID")
     d.scenario_values["other_account_request_id"] = request_id
+
+
+@setup_op
+def sp_user_belongs_to_another_account(d: Deployment, email: str) -> None:
+    """The scenario's person already has a JustCall user, in another account (Globex), under the same email."""
+    person = next(p for p in d.demo.people if p.email == email)
+    other = d.demo.other_accounts[0]
+    d.justcall.add_user(other.slug, email, person.first_name, person.last_name, "Agent")
