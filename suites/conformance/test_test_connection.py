@@ -40,3 +40,18 @@ def test_a_response_to_test_connection_signs_nobody_in(
     assert deployment.justcall.get_user(person.username) is None, "Test Connection created a user"
     [entry] = deployment.justcall.activity(deployment.demo.account.slug, flow="test", limit=1)
     assert entry["outcome"] == "success" and "would sign in" in str(entry["detail"]), entry
+
+
+def test_test_connection_fails_for_a_user_of_another_account(deployment: Deployment, user_agent: UserAgent) -> None:
+    """The admin's test says no when the person already belongs to another JustCall account (no sign-in either)."""
+    from saml_harness.scenarios.setup_ops import sp_user_belongs_to_another_account
+
+    person = deployment.credentials("assigned")
+    sp_user_belongs_to_another_account(deployment, person.username)
+    request_id = start_test_connection(deployment)
+    answer = Op("set_in_response_to", {"value": request_id})
+    deployment.okta.set_next_login_plan(person.username, FaultPlan(pre_sign=(answer,)))
+    outcome = run_flow("sp_initiated", user_agent, deployment.target, deployment.idp, person)
+    assert not outcome.accepted
+    [entry] = deployment.justcall.activity(deployment.demo.account.slug, flow="test", limit=1)
+    assert (entry["outcome"], entry["reason"]) == ("failure", "account.domain_mismatch"), entry
