@@ -108,7 +108,17 @@ def classify(results: dict[str, int | None], equivalents: dict[str, Equivalent],
 
 def diff_of(name: str) -> str:
     """Return mutmut's diff of one mutant (for the survivors' list)."""
-    shown = subprocess.run(["mutmut", "show", name], capture_output=True, text=True, cwd=ROOT, check=False)
+    beside = Path(sys.executable).with_name("mutmut")  # the venv's mutmut, even when the venv is not activated
+    try:
+        shown = subprocess.run(
+            [str(beside) if beside.exists() else "mutmut", "show", name],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+        )
+    except OSError:
+        return "  (mutmut not found: `mutmut show NAME` prints the change)"
     changed = [line for line in shown.stdout.splitlines() if line[:1] in "-+" and line[1:2] != line[:1]]
     return "\n".join(changed)
 
