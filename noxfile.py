@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import nox
 
@@ -14,8 +15,24 @@ PYTHON = "3.11"
 REPORTS = "reports"
 
 
-def install(session: nox.Session) -> None:
-    session.install("-e", ".[dev]")
+def install(session: nox.Session, *extras: str) -> None:
+    """Install the project (editable) with exactly the versions in uv.lock, so CI runs what was tested.
+
+    ``uv sync --locked`` refuses a lock that no longer matches pyproject.toml: run ``uv lock`` after changing it.
+    """
+    venv = session.virtualenv.location
+    wanted = [f"--extra={extra}" for extra in (extras or ("dev",))]
+    session.run_install(
+        sys.executable,
+        "-m",
+        "uv",
+        "sync",
+        "--locked",
+        "--no-progress",
+        *wanted,
+        env={"UV_PROJECT_ENVIRONMENT": venv},
+        external=True,
+    )
 
 
 def run_pytest(

@@ -35,7 +35,10 @@ class Claims:
     """Attribute names (as sent by Okta) the SP needs to sign a person in."""
     nameid_format: str = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
     signed_response_required: bool = False
-    signed_assertion_required: bool = True
+    """A signed Assertion inside an unsigned Response is refused."""
+    signed_assertion_required: bool = False
+    """The Assertion must carry its own signature: a signed Response around it is not enough (the bundled SP
+    accepts Okta's "Response: Signed, Assertion: Unsigned")."""
     sha1_accepted: bool = False
     idp_initiated_allowed: bool = True
     clock_control_url: str | None = None
@@ -213,8 +216,10 @@ def judge(ua: UserAgent, target: Target, page: Page, note: str = "") -> Outcome:
     trace = ua.trace
     on_sp = _same_origin(page.url, target.sp_url)
     outcome = Outcome(accepted=False, trace=trace, final_url=page.url, final_status=page.status)
-    if note and trace.hops:
-        trace.hops[-1].note = note
+    # The answer the person saw: the who-am-I and activity-log lookups come after it.
+    final_hop = trace.hops[-1] if trace.hops else None
+    if note and final_hop is not None:
+        final_hop.note = note
     if not on_sp:
         outcome.idp_error = page.find_text("sign-in-error") or page.title or f"HTTP {page.status}"
     else:
@@ -228,6 +233,13 @@ def judge(ua: UserAgent, target: Target, page: Page, note: str = "") -> Outcome:
         outcome.accepted, outcome.identity = _judge_by_patterns(target, page)
     if outcome.reference and target.activity_url:
         outcome.reason = _reason_for(ua, target, outcome.reference)
+    if on_sp and not outcome.accepted:
+        outcome.sp_status = page.status
+        shown = ": ".join(text for text in (outcome.sp_error, outcome.sp_error_detail) if text)
+        outcome.sp_said = _trimmed(shown) if shown else visible_text(page)
+        if final_hop is not None:
+            said = f"SP refused: HTTP {page.status}: {outcome.sp_said or '(no text)'}"
+            final_hop.note = f"{final_hop.note}; {said}" if final_hop.note else said
     return outcome
 
 
@@ -236,6 +248,24 @@ def who_is_signed_in(ua: UserAgent, target: Target) -> str | None:
     if target.me_url is None:
         raise FlowError(f"{target.name!r} has no who-am-I URL ([identity] url) to ask who is signed in")
     return _who_am_i(ua, target)
+
+SAID_LIMIT = 300
+"""Characters of an SP's error page kept in outcomes and reports: enough to recognise its message."""
+
+
+def visible_text(page: Page, limit: int = SAID_LIMIT) -> str:
+    """Return what a person reads on the page (no scripts, styles or markup), whitespace-collapsed and trimmed."""
+    root = page.html
+    if root is None:
+        text = " ".join(page.text.split())
+    else:
+        parts = root.xpath("//text()[not(ancestor::script or ancestor::style or ancestor::head)]")
+        text = " ".join(" ".join(str(part) for part in parts).split())
+    return _trimmed(text, limit)
+
+
+def _trimmed(text: str, limit: int = SAID_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _who_am_i(ua: UserAgent, target: Target) -> str | None:

@@ -27,6 +27,10 @@ class Outcome:
     sp_error_detail: str | None = None
     reference: str | None = None
     """The SP's activity-log reference shown on its error page."""
+    sp_status: int | None = None
+    """On a refusal at the SP: the HTTP status of its last answer."""
+    sp_said: str | None = None
+    """On a refusal at the SP: its visible error text (the target's failure element, else the page's text, trimmed)."""
 
     def summary(self) -> str:
         """Return one line for people: who got in, or what stopped them."""
@@ -34,7 +38,7 @@ class Outcome:
             return f"accepted: signed in as {self.identity}"
         if self.idp_error:
             return f"stopped at the IdP: {self.idp_error}"
-        parts = [f"rejected by the SP: {self.sp_error or 'no error shown'}"]
+        parts = [f"rejected by the SP: {self.sp_said or self.sp_error or 'no error shown'}"]
         if self.reason:
             parts.append(f"reason {self.reason}")
         return ", ".join(parts) + f" (HTTP {self.final_status} at {self.final_url})"

@@ -239,7 +239,8 @@ def report(report_dir: Path) -> None:
     missed = failed(runs)
     click.echo(f"wrote {out} and {report_dir / 'matrix.json'} from {len(runs)} run(s)")
     for case in missed:
-        click.echo(f"FAILED {case['nodeid']}")
+        cls = (case.get("verdict") or {}).get("class")
+        click.echo(f"FAILED {case['nodeid']}" + (f" ({cls})" if cls else ""))
     raise SystemExit(1 if missed else 0)
 
 

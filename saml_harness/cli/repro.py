@@ -21,7 +21,8 @@ from saml_harness.deploy.targets import TargetSpec
 from saml_harness.deploy.wiring import Deployment, start_deployment, start_external_deployment
 from saml_harness.report.records import case_record, describe_fault
 from saml_harness.scenarios.catalogue import Scenario
-from saml_harness.scenarios.runner import mismatches, run_scenario
+from saml_harness.scenarios.judging import judge_scenario
+from saml_harness.scenarios.verdicts import Verdict
 
 VOLATILE = [
     (
@@ -45,10 +46,12 @@ class Repro:
     marked_response: list[tuple[str, str]] = field(default_factory=list)
     idp_url: str = ""
     """Pretty-printed Response lines as (mark, line): mark "+" = changed by the fault, " " = as Okta sends it."""
+    verdict: Verdict | None = None
+    profile: str = "justcall"
 
     @property
     def met(self) -> bool:
-        return not self.problems
+        return not self.problems and not (self.verdict is not None and self.verdict.fails(self.profile))
 
     def as_json(self) -> dict[str, Any]:
         return case_record(
@@ -57,6 +60,8 @@ class Repro:
             flow=self.flow,
             problems=self.problems,
             fault=describe_fault(self.scenario),
+            verdict=self.verdict,
+            profile=self.profile,
         ) | {"met": self.met, "changed_lines": [line for mark, line in self.marked_response if mark == "+"]}
 
 
@@ -98,9 +103,18 @@ def reproduce(deployment: Deployment, scenario: Scenario, flow: str) -> Repro:
     baseline = run_flow(flow, UserAgent(), deployment.target, deployment.idp, deployment.credentials(scenario.user))
     baseline_xml = baseline.trace.last_response.pretty if baseline.trace.last_response else None
     deployment.reset()
-    outcome = run_scenario(deployment, scenario, flow)
-    identity = deployment.demo.person(scenario.user).email
-    problems = mismatches(scenario, outcome, identity, bundled=deployment.bundled)
+    judged = judge_scenario(scenario, flow, deployment)
+    outcome = judged.outcome
     response = outcome.trace.last_response
     marked = mark_changes(baseline_xml, response.pretty) if response is not None else []
-    return Repro(scenario, flow, outcome, problems, baseline_xml, marked, deployment.idp_url)
+    return Repro(
+        judged.scenario,
+        flow,
+        outcome,
+        judged.problems,
+        baseline_xml,
+        marked,
+        deployment.idp_url,
+        judged.verdict,
+        deployment.target.profile,
+    )

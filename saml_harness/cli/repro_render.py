@@ -66,6 +66,12 @@ def print_repro(console: Console, repro: Repro, browser: dict[str, Any] | None =
     console.print(f"Actual:   {outcome.summary()}")
     if outcome.sp_error_detail:
         console.print(f"          detail shown: {outcome.sp_error_detail}")
+    if outcome.sp_status is not None:
+        console.print(f"SP said:  HTTP {outcome.sp_status}: {outcome.sp_said or '(no text)'}", markup=False)
+    if repro.verdict is not None:
+        style = "bold red" if repro.verdict.fails(repro.profile) else "green"
+        label = Text(f"Verdict:  {repro.verdict.cls}", style=style)
+        console.print(label + Text(f" ({repro.verdict.reason})"))
     if browser is not None:
         console.print(
             f"Browser:  ended at {browser['final_url']} ({browser['title']!r}); "
@@ -76,7 +82,7 @@ def print_repro(console: Console, repro: Repro, browser: dict[str, Any] | None =
     if scenario.advice:
         console.print(f"Fix: {scenario.advice}")
     if repro.met:
-        console.print("[green]The SP did what this scenario expects.[/green]")
+        console.print("[green]The SP did what this scenario allows.[/green]")
     else:
         console.print("[bold red]The SP did NOT do what this scenario expects:[/bold red]")
         for problem in repro.problems:

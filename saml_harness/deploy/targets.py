@@ -38,6 +38,7 @@ TOP_KEYS = {
     "launch",
     "logout",
     "claims",
+    "profile",
 }
 
 
@@ -153,6 +154,7 @@ def load_target(path: Path, fetch: bool = True) -> TargetSpec:
         identity_pattern=_string(identity, "pattern", "[identity] "),
         logout_url=_string(_table(document, "logout"), "url", "[logout] "),
         claims=_claims(_table(document, "claims")),
+        profile=str(document.get("profile", "justcall")),
     )
     if target.me_url is None and not (target.success_url_pattern or target.success_text_pattern):
         raise TargetError(f"{path}: give [identity] url, or a [success] url_pattern / text_pattern")

@@ -75,8 +75,38 @@ def _suite_of(nodeid: str) -> str:
     return parts[0] if len(parts) > 1 else "tests"
 
 
+VERDICTS = pytest.StashKey[dict[str, tuple[str, str, str]]]()
+"""nodeid -> (class, reason, pytest outcome) of every classified case, for the terminal summary."""
+
+
+def _remember_verdict(config: pytest.Config, report: pytest.TestReport) -> None:
+    for name, value in report.user_properties:
+        if name == PROPERTY and report.when == "call":
+            found = json.loads(str(value)).get("verdict")
+            if found:
+                outcome = _outcome(report) or report.outcome
+                config.stash.setdefault(VERDICTS, {})[report.nodeid] = (found["class"], found["reason"], outcome)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Print the class counts, then every impersonation: the line CI readers look at first."""
+    verdicts = config.stash.get(VERDICTS, {})
+    if not verdicts:
+        return
+    from saml_harness.report.build import CLASS_ORDER
+
+    counts = {cls: sum(1 for c, _r, _o in verdicts.values() if c == cls) for cls in CLASS_ORDER}
+    terminalreporter.section("verdict classes")
+    terminalreporter.write_line(", ".join(f"{cls} {n}" for cls, n in counts.items()))
+    for nodeid, (cls, reason, outcome) in sorted(verdicts.items()):
+        if cls == "impersonation":
+            terminalreporter.write_line(f"IMPERSONATION ({outcome}) {nodeid}: {reason}", red=True, bold=True)
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     config = _CONFIG.get("config")
+    if config is not None:
+        _remember_verdict(config, report)
     if config is None or not config.getoption("--report-dir"):
         return
     cases = config.stash.setdefault(REPORT_CASES, {})

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 RESULTS_GLOB = "results-*.json"
+CLASS_ORDER = ("impersonation", "must_violation", "false_reject", "policy_difference", "acceptable", "pass")
+"""Verdict classes worst first (``scenarios.verdicts.CLASSES``; repeated so reports build without the harness)."""
 PASSING = ("passed", "xfailed")
 """Outcomes that meet the expectation (a strict xfail is a known, recorded deviation)."""
 
@@ -72,14 +74,41 @@ def matrix(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 "flows": {},
             },
         )
+        found = case.get("verdict") or {}
         row["flows"][case.get("flow") or "-"] = {
             "verdict": verdict(case["outcome"]),
+            "class": found.get("class"),
+            "class_reason": found.get("reason"),
             "outcome": case["outcome"],
             "actual": case.get("actual", {}).get("summary"),
             "reason": case.get("actual", {}).get("reason"),
+            "sp_status": case.get("actual", {}).get("sp_status"),
+            "sp_said": case.get("actual", {}).get("sp_said"),
             "nodeid": case["nodeid"],
         }
     return table
+
+
+def class_rank(case: dict[str, Any]) -> int:
+    """Sort key putting impersonations first, then the other classes worst first, unclassified cases last."""
+    cls = (case.get("verdict") or {}).get("class")
+    return CLASS_ORDER.index(cls) if cls in CLASS_ORDER else len(CLASS_ORDER)
+
+
+def class_counts(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Count the classified cases per class (worst first), and how many of each fail the run or are known."""
+    counts: dict[str, Counter[str]] = {cls: Counter() for cls in CLASS_ORDER}
+    for case in all_cases(runs):
+        found = case.get("verdict")
+        if not found or found.get("class") not in counts:
+            continue
+        bucket = counts[found["class"]]
+        bucket["cases"] += 1
+        if case["outcome"] == "xfailed":
+            bucket["known"] += 1
+        elif case["outcome"] in ("failed", "error"):
+            bucket["failing"] += 1
+    return {cls: {"cases": c["cases"], "failing": c["failing"], "known": c["known"]} for cls, c in counts.items()}
 
 
 def verdict(outcome: str) -> str:
@@ -95,11 +124,18 @@ def verdict(outcome: str) -> str:
 
 
 def failed(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [c for c in all_cases(runs) if c["outcome"] in ("failed", "error", "xpassed")]
+    """Return the failing cases, impersonations first."""
+    return sorted((c for c in all_cases(runs) if c["outcome"] in ("failed", "error", "xpassed")), key=class_rank)
 
 
 def write_json_reports(report_dir: Path, runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Write ``matrix.json`` and return it (with the summary) for the HTML writer."""
-    data = {"summary": summary(runs), "matrix": matrix(runs), "failed": [c["nodeid"] for c in failed(runs)]}
-    (report_dir / "matrix.json").write_text(json.dumps(data, indent=2, sort_keys=True))
+    """Write ``matrix.json`` and return it (with the summary) for the HTML writer: class counts first."""
+    data = {
+        "classes": class_counts(runs),
+        "summary": summary(runs),
+        "matrix": matrix(runs),
+        "failed": [c["nodeid"] for c in failed(runs)],
+        "impersonations": [c["nodeid"] for c in all_cases(runs) if class_rank(c) == 0],
+    }
+    (report_dir / "matrix.json").write_text(json.dumps(data, indent=2))
     return data

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from saml_harness.report.build import all_cases, load_runs, write_json_reports
+from saml_harness.report.build import all_cases, class_rank, load_runs, write_json_reports
 
 LANES = ("Browser", "JustCall (SP)", "Okta (IdP)")
 LANE_X = (70, 330, 590)
@@ -84,7 +84,7 @@ def render(report_dir: Path) -> Path:
     """Rebuild ``matrix.json`` and ``report.html`` from every results file in ``report_dir``."""
     runs = load_runs(report_dir)
     data = write_json_reports(report_dir, runs)
-    cases = all_cases(runs)
+    cases = sorted(all_cases(runs), key=class_rank)
     for case in cases:
         for key, empty in (("actual", {}), ("expected", {}), ("problems", []), ("hops", []), ("messages", {})):
             case.setdefault(key, empty)
@@ -97,6 +97,7 @@ def render(report_dir: Path) -> Path:
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         runs=[run["run"] for run in runs],
         summary=data["summary"],
+        classes=data["classes"],
         matrix=data["matrix"],
         cases=cases,
         failed=[c for c in cases if c["outcome"] in ("failed", "error", "xpassed")],

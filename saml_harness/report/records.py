@@ -43,8 +43,10 @@ def case_record(
     flow: str | None = None,
     problems: list[str] | None = None,
     fault: str = "",
+    verdict: Any = None,
+    profile: str = "justcall",
 ) -> dict[str, Any]:
-    """Describe one flow run: what was expected (from the scenario), what happened, and the evidence."""
+    """Describe one flow run: what was expected (from the scenario), what happened, its class, and the evidence."""
     record: dict[str, Any] = {
         "flow": flow,
         "actual": {
@@ -56,13 +58,18 @@ def case_record(
             "idp_error": outcome.idp_error,
             "final_url": outcome.final_url,
             "final_status": outcome.final_status,
+            "sp_status": outcome.sp_status,
+            "sp_said": outcome.sp_said,
             "summary": outcome.summary(),
         },
+        "profile": profile,
         "problems": list(problems or []),
         "hops": hops(outcome.trace),
         "messages": messages(outcome.trace),
         "fault": fault,
     }
+    if verdict is not None:
+        record["verdict"] = verdict.as_json() | {"fails": verdict.fails(profile)}
     if scenario is not None:
         record |= {
             "scenario": scenario.id,
@@ -76,6 +83,8 @@ def case_record(
                 "sp_error": scenario.sp_error or None,
                 "reason": scenario.reason or None,
                 "idp_error": scenario.idp_error or None,
+                "acceptable": list(scenario.acceptable_outcomes),
+                "claims": getattr(scenario, "adjusted_by", "") or None,
             },
         }
     return record

@@ -53,7 +53,7 @@ def name_ids(root: etree._Element) -> list[str]:
 
 
 def evil_for(root: etree._Element, evil: str | None) -> str:
-    """Return the attacker's identity: ``evil``, else ``owner@`` the domain of the NameIDs in the document."""
+    """Return the victim the forgery names: ``evil``, else ``owner@`` the domain of the NameIDs in the document."""
     if evil:
         return evil
     domains = {n.rsplit("@", 1)[-1] for n in name_ids(root) if "@" in n}
@@ -61,11 +61,11 @@ def evil_for(root: etree._Element, evil: str | None) -> str:
 
 
 def _forged(root: etree._Element, evil: str | None) -> str | None:
-    """Check the document carries both the attacker's identity and another (the genuine) one."""
+    """Check the document carries both the forged (victim's) identity and another (the genuine) one."""
     identity = evil_for(root, evil)
     found = name_ids(root)
     if identity not in found:
-        return f"no NameID {identity!r} (the attacker's identity) in the document; NameIDs: {found}"
+        return f"no NameID {identity!r} (the victim the forgery names) in the document; NameIDs: {found}"
     return None
 
 

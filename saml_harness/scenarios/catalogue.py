@@ -22,6 +22,25 @@ PRELUDES = ("", "sign_in_then_out")
 SECURITY_PREFIX = "security_"
 """Catalogue files named ``security_*.toml`` form the security suite; the rest are the conformance suite."""
 AFTERS = ("", "replay")
+OUTCOMES = ("accept", "reject", "idp_error")
+"""What an SP (or the IdP) can do with a login: the words ``expect`` and ``acceptable`` use."""
+IMPERSONATION_RULES = ("other_identity", "any_session")
+"""``other_identity``: a session for anyone the genuinely signed content does not name is an impersonation;
+``any_session``: the identity the SP would read is forged or unsigned, so any session is one."""
+JUDGE_MODES = ("outcome", "identity")
+"""``outcome``: the SP must do what ``acceptable`` lists; ``identity`` (markup attacks): refusing, or signing in
+exactly a signed identity, passes."""
+CLAIMS = (
+    "clock_skew_s",
+    "required_attributes",
+    "nameid_format",
+    "signed_response_required",
+    "signed_assertion_required",
+    "sha1_accepted",
+    "idp_initiated_allowed",
+)
+"""The JustCall policies a scenario may depend on, named as ``flows.Claims`` fields."""
+MARKUP_OPS = frozenset({"inject_markup"})
 
 FIELDS = {
     "id",
@@ -47,6 +66,11 @@ FIELDS = {
     "advice",
     "policy",
     "requirements",
+    "acceptable",
+    "impersonation_if",
+    "signed_identities",
+    "judge",
+    "claims",
 }
 
 
@@ -96,6 +120,53 @@ class Scenario:
     policy: str = ""
     requirements: tuple[str, ...] = ()
     """Ids from ``fixtures/requirements.toml`` this scenario traces (spec traceability)."""
+    acceptable: tuple[str, ...] = ()
+    """Every outcome that conforms (default: ``expect`` alone); the others are judged by ``level``."""
+    impersonation_if: str = ""
+    """One of ``IMPERSONATION_RULES`` (default ``other_identity``)."""
+    signed_identities: tuple[str, ...] = ()
+    """Who the genuinely signed content names (placeholders allowed; default derived from the pre_sign ops)."""
+    judge: str = ""
+    """One of ``JUDGE_MODES`` (default ``identity`` for markup attacks, else ``outcome``)."""
+    claims: tuple[str, ...] = ()
+    """The JustCall policies (``CLAIMS``) this scenario's expectation depends on; a target's claims decide them."""
+    adjusted_by: str = ""
+    """Set by ``scenarios.claims.for_target`` (never in TOML): which target claim changed the expectation."""
+
+    @property
+    def acceptable_outcomes(self) -> tuple[str, ...]:
+        """Every outcome that conforms: ``acceptable`` when given (it includes ``expect``), else ``expect``."""
+        return self.acceptable or (self.expect,)
+
+    @property
+    def impersonation_rule(self) -> str:
+        return self.impersonation_if or "other_identity"
+
+    @property
+    def judge_mode(self) -> str:
+        if self.judge:
+            return self.judge
+        markup = any(op.name in MARKUP_OPS for op in (*self.pre_sign, *self.post_sign))
+        return "identity" if markup else "outcome"
+
+    @property
+    def signed_identity_templates(self) -> tuple[str, ...]:
+        """Who the signed content names: ``signed_identities``, else what pre_sign ops set, plus the user."""
+        if self.signed_identities:
+            return self.signed_identities
+        names: list[str] = []
+        overwritten = {"nameid": False, "email": False}
+        for op in self.pre_sign:
+            if op.name == "set_nameid" and isinstance(op.args.get("value"), str):
+                overwritten["nameid"] = True
+                names.append(str(op.args["value"]))
+            if op.name == "set_attribute_value" and op.args.get("name") == "email":
+                overwritten["email"] = True
+                if op.args.get("value"):
+                    names.append(str(op.args["value"]))
+        if not all(overwritten.values()):
+            names.append("{email}")
+        return tuple(dict.fromkeys(n for n in names if n))
 
     @property
     def suite(self) -> str:
@@ -123,6 +194,11 @@ class Scenario:
             "source": self.source,
             "suite": self.suite,
             "requirements": list(self.requirements),
+            "acceptable": list(self.acceptable_outcomes),
+            "impersonation_if": self.impersonation_rule,
+            "signed_identities": list(self.signed_identity_templates),
+            "judge": self.judge_mode,
+            "claims": list(self.claims),
         }
 
 
@@ -138,6 +214,8 @@ def fill(value: Any, values: Mapping[str, str]) -> Any:
 def parse_scenario(raw: Mapping[str, Any], source: str) -> Scenario:
     """Build a Scenario from one ``[[scenario]]`` table; unknown keys are an error."""
     unknown = set(raw) - FIELDS
+    if "adjusted_by" in raw:
+        unknown.add("adjusted_by")
     if unknown:
         raise ValueError(f"{source}: {raw.get('id', '?')}: unknown keys {sorted(unknown)}")
     data = dict(raw)
@@ -145,8 +223,11 @@ def parse_scenario(raw: Mapping[str, Any], source: str) -> Scenario:
         data[stage] = tuple(Op.parse(op) for op in data.get(stage, ()))
     if "flows" in data:
         data["flows"] = tuple(data["flows"])
-    if "requirements" in data:
-        data["requirements"] = tuple(data["requirements"])
+    for key in ("requirements", "acceptable", "signed_identities", "claims"):
+        if key in data:
+            if not isinstance(data[key], list):
+                raise ValueError(f"{source}: {raw.get('id', '?')}: {key} must be a list")
+            data[key] = tuple(data[key])
     return Scenario(source=source, **data)
 
 
@@ -212,6 +293,7 @@ def lint(
             problems.append(f"{where}: time_at_idp_sign_in must be zero or more seconds (time only passes)")
         if s.after not in AFTERS:
             problems.append(f"{where}: after {s.after!r} is not one of {AFTERS}")
+        problems += _lint_verdict_fields(s, where)
         for op in (*s.pre_sign, *s.post_sign):
             if op.name not in idp:
                 problems.append(f"{where}: unknown IdP mutation op {op.name!r}")
@@ -231,23 +313,74 @@ def lint(
     return problems
 
 
+def _lint_verdict_fields(s: Scenario, where: str) -> list[str]:
+    """Check the fields the verdict classes read: acceptable outcomes, impersonation rule, judge mode, claims."""
+    problems: list[str] = []
+    for outcome in s.acceptable:
+        if outcome not in OUTCOMES:
+            problems.append(f"{where}: acceptable {outcome!r} is not one of {OUTCOMES}")
+    if s.acceptable and s.expect not in s.acceptable:
+        problems.append(f"{where}: acceptable {list(s.acceptable)} must include expect {s.expect!r}")
+    if s.acceptable and len(set(s.acceptable)) != len(s.acceptable):
+        problems.append(f"{where}: acceptable lists an outcome twice")
+    if s.impersonation_if and s.impersonation_if not in IMPERSONATION_RULES:
+        problems.append(f"{where}: impersonation_if {s.impersonation_if!r} is not one of {IMPERSONATION_RULES}")
+    if s.impersonation_rule == "any_session" and s.expect == "accept":
+        problems.append(f"{where}: impersonation_if = 'any_session' contradicts expect = 'accept'")
+    if s.judge and s.judge not in JUDGE_MODES:
+        problems.append(f"{where}: judge {s.judge!r} is not one of {JUDGE_MODES}")
+    if s.judge_mode == "identity" and s.expect == "idp_error":
+        problems.append(f"{where}: judge = 'identity' needs a response the SP judges, not an idp_error case")
+    for claim in s.claims:
+        if claim not in CLAIMS:
+            problems.append(f"{where}: claims {claim!r} is not one of {CLAIMS}")
+    if "required_attributes" in s.claims:
+        from saml_harness.scenarios.claims import withheld_attributes  # claims builds on this module
+
+        if not withheld_attributes(s):
+            problems.append(f"{where}: a required_attributes case must remove, rename or empty an attribute")
+    if "clock_skew_s" in s.claims and not s.idp_clock_offset:
+        problems.append(f"{where}: a clock_skew_s case needs idp_clock_offset (written for JustCall's 90 s skew)")
+    for template in s.signed_identities:
+        if not isinstance(template, str) or not template:
+            problems.append(f"{where}: signed_identities must be non-empty strings")
+    return problems
+
+
+DEVIATION_CLASSES = ("impersonation", "must_violation", "false_reject", "policy_difference")
+"""The verdict classes that fail a case, hence the ones a known deviation may name."""
+
+
 @dataclass(frozen=True)
 class Deviation:
-    """A known deviation of one target from a scenario's expectation: a strict xfail with a reason."""
+    """A known deviation of one target from a scenario: a strict xfail of exactly one verdict class."""
 
     scenario: str
     reason: str
+    cls: str
     flows: tuple[str, ...] = FLOWS
+    spec: str = ""
+    """The clause the target deviates from."""
 
 
 def load_expectations(target: str, folder: Path = EXPECTATIONS_DIR) -> dict[str, Deviation]:
-    """Load ``fixtures/expectations/{target}.toml`` (``[xfail."scenario.id"] reason = ...``)."""
-    path = folder / f"{target}.toml"
+    """Load ``fixtures/expectations/{target}.toml`` (``[xfail."scenario.id"] class = ..., reason = ...``).
+
+    ``target`` may also be a path to the file. An entry must name the verdict class it expects, so a
+    known looseness never hides a worse failure (an impersonation where a must_violation was known).
+    """
+    path = Path(target) if target.endswith(".toml") else folder / f"{target}.toml"
     if not path.exists():
         return {}
     with path.open("rb") as handle:
         document = tomllib.load(handle)
     deviations: dict[str, Deviation] = {}
     for scenario_id, entry in document.get("xfail", {}).items():
-        deviations[scenario_id] = Deviation(scenario_id, entry["reason"], tuple(entry.get("flows", FLOWS)))
+        cls = entry.get("class")
+        if cls not in DEVIATION_CLASSES:
+            raise ValueError(f"{path}: {scenario_id}: class {cls!r} must be one of {DEVIATION_CLASSES}")
+        if not entry.get("reason"):
+            raise ValueError(f"{path}: {scenario_id}: a known deviation needs its reason")
+        flows = tuple(entry.get("flows", FLOWS))
+        deviations[scenario_id] = Deviation(scenario_id, entry["reason"], cls, flows, str(entry.get("spec", "")))
     return deviations

@@ -1,8 +1,8 @@
 """Run every security scenario (``fixtures/scenarios/security_*.toml``) in every flow it names.
 
-The same generic test as the conformance suite (``saml_harness.scenarios.suite``): expected verdict,
-error category, reason code, evidence that the attack is really in the XML, and the safety checks every
-case gets (no 5xx on any hop; the attacker's identity is never signed in).
+The same generic test as the conformance suite (``saml_harness.scenarios.suite``): each case gets a
+verdict class (an SP signing in anyone the genuinely signed content does not name is an impersonation),
+evidence that the attack is really in the XML, and no 5xx on any hop.
 """
 
 from __future__ import annotations

@@ -60,6 +60,16 @@ def test_expectation_files_name_existing_scenarios() -> None:
         ({"flows": ["sideways"]}, "flows"),
         ({"signing": {"colour": "red"}}, "unknown signing override"),
         ({"level": "POLICY"}, "must document the policy"),
+        ({"acceptable": ["accept", "maybe"]}, "acceptable 'maybe'"),
+        ({"acceptable": ["accept"]}, "must include expect 'reject'"),
+        ({"acceptable": ["reject", "reject"]}, "lists an outcome twice"),
+        ({"impersonation_if": "sometimes"}, "impersonation_if 'sometimes'"),
+        ({"expect": "accept", "sp_error": "", "reason": "", "impersonation_if": "any_session"}, "contradicts"),
+        ({"judge": "vibes"}, "judge 'vibes'"),
+        ({"claims": ["favourite_colour"]}, "claims 'favourite_colour'"),
+        ({"claims": ["clock_skew_s"]}, "needs idp_clock_offset"),
+        ({"claims": ["required_attributes"]}, "must remove, rename or empty an attribute"),
+        ({"signed_identities": [""]}, "signed_identities"),
     ],
 )
 def test_lint_catches(change: dict[str, object], message: str) -> None:
@@ -84,3 +94,50 @@ def test_lint_catches_duplicate_ids() -> None:
 def test_unknown_keys_are_refused() -> None:
     with pytest.raises(ValueError, match="unknown keys"):
         parse_scenario({"id": "a", "title": "t", "expect": "accept", "expct": "x"}, "x.toml")
+
+
+def test_scenarios_without_the_verdict_fields_load_with_derived_defaults() -> None:
+    plain = parse_scenario({"id": "a.b", "title": "t", "expect": "accept"}, "x.toml")
+    assert plain.acceptable_outcomes == ("accept",)
+    assert plain.impersonation_rule == "other_identity"
+    assert plain.judge_mode == "outcome"
+    assert plain.signed_identity_templates == ("{email}",)
+    assert plain.claims == ()
+    assert plain.as_json()["acceptable"] == ["accept"]
+
+
+def test_the_verdict_fields_must_be_lists_where_lists_are_meant() -> None:
+    with pytest.raises(ValueError, match="acceptable must be a list"):
+        parse_scenario({"id": "a.b", "title": "t", "expect": "accept", "acceptable": "accept"}, "x.toml")
+
+
+def test_markup_attacks_are_judged_by_identity_and_forgeries_by_any_session() -> None:
+    by_id = {s.id: s for s in CATALOGUE}
+    markup = [s for s in CATALOGUE if s.id.startswith("security.markup.")]
+    assert markup and all(s.judge_mode == "identity" for s in markup)
+    assert by_id["security.markup.comment_in_nameid_and_email.both_signed"].signed_identity_templates == (
+        "owner@acme.example.evil.example",
+    )
+    for forged in ("signature.none", "security.strip.all_then_forge.both_signed", "security.resign.cloned.both_signed"):
+        assert by_id[forged].impersonation_rule == "any_session"
+
+
+def test_an_expectation_must_name_its_class(tmp_path: Path) -> None:
+    (tmp_path / "t.toml").write_text('[xfail."a.b"]\nreason = "loose"\n')
+    with pytest.raises(ValueError, match="class None must be one of"):
+        load_expectations("t", tmp_path)
+    (tmp_path / "t.toml").write_text('[xfail."a.b"]\nclass = "acceptable"\nreason = "loose"\n')
+    with pytest.raises(ValueError, match="class 'acceptable'"):
+        load_expectations("t", tmp_path)
+    (tmp_path / "t.toml").write_text('[xfail."a.b"]\nclass = "must_violation"\nreason = "loose"\nspec = "core"\n')
+    deviation = load_expectations("t", tmp_path)["a.b"]
+    assert (deviation.cls, deviation.spec) == ("must_violation", "core")
+    assert load_expectations(str(tmp_path / "t.toml"))["a.b"].cls == "must_violation"
+
+
+def test_the_stranger_expectations_list_only_failing_classes_with_the_clause() -> None:
+    deviations = load_expectations("stranger")
+    assert deviations
+    for deviation in deviations.values():
+        assert deviation.cls in ("must_violation", "false_reject", "impersonation"), deviation
+        assert deviation.spec and "saml-" in deviation.spec, deviation

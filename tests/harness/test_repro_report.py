@@ -28,6 +28,16 @@ def test_repro_marks_the_changed_audience_and_meets_the_expectation() -> None:
     assert len(case["changed_lines"]) == 1 and "/</saml2:Audience>" in case["changed_lines"][0]
     assert case["troubleshooting"] == "Invalid SAML response" and case["advice"]
     assert case["messages"]["AuthnRequest"].startswith("<samlp:AuthnRequest")
+    assert case["verdict"] == {"class": "pass", "reason": "the SP refused, as required", "fails": False}
+    assert case["actual"]["sp_status"] == 403
+    assert case["actual"]["sp_said"].startswith("Invalid SAML response")
+
+
+def test_repro_prints_what_the_sp_said_and_the_verdict_class() -> None:
+    result = CliRunner().invoke(main, ["repro", "audience.trailing_slash", "--flow", "sp"])
+    assert result.exit_code == 0, result.output
+    assert "SP said:  HTTP 403: Invalid SAML response" in result.output
+    assert "Verdict:  pass (the SP refused, as required)" in result.output
 
 
 def test_repro_of_the_baseline_changes_nothing() -> None:
@@ -92,7 +102,7 @@ def test_report_rebuilds_html_and_matrix_and_exits_1_on_a_miss(tmp_path: Path) -
     result = CliRunner().invoke(main, ["report", "--dir", str(tmp_path)])
     assert result.exit_code == 1 and "FAILED t::c" in result.output
     page = (tmp_path / "report.html").read_text()
-    assert "1 case(s) did not meet their expectation" in page and "c.d" in page and "<svg" in page
+    assert "1 case(s) failed" in page and "c.d" in page and "<svg" in page
     assert "http://" not in page.split("<style>")[0]  # no external resources in the head: opens offline
     matrix = json.loads((tmp_path / "matrix.json").read_text())
     assert matrix["matrix"]["c.d"]["flows"]["sp_initiated"]["verdict"] == "FAIL"
@@ -117,3 +127,39 @@ def test_sequence_diagram_marks_the_first_failing_hop() -> None:
     assert failing_hop(hops) == 1
     svg = sequence_svg(hops, "http://sp", "http://idp")
     assert svg.count('class="bad"') == 1 and "POST /acs" in svg
+
+
+def test_report_counts_classes_first_and_puts_impersonations_first_in_red(tmp_path: Path) -> None:
+    def verdict(cls: str, fails: bool) -> dict[str, Any]:
+        return {"class": cls, "reason": f"because {cls}", "fails": fails}
+
+    said = {"summary": "rejected", "sp_status": 403, "sp_said": "SSO failed: audience"}
+    write_results(
+        tmp_path,
+        [
+            case("t::m", "failed", scenario="m.m", verdict=verdict("must_violation", True)),
+            case("t::p", "passed", scenario="p.p", verdict=verdict("policy_difference", False), actual=said),
+            case("t::k", "xfailed", scenario="k.k", verdict=verdict("must_violation", True)),
+            case("t::i", "failed", scenario="i.i", verdict=verdict("impersonation", True)),
+        ],
+    )
+    result = CliRunner().invoke(main, ["report", "--dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.index("FAILED t::i (impersonation)") < result.output.index("FAILED t::m (must_violation)")
+    matrix = json.loads((tmp_path / "matrix.json").read_text())
+    assert next(iter(matrix)) == "classes"
+    assert matrix["classes"]["impersonation"] == {"cases": 1, "failing": 1, "known": 0}
+    assert matrix["classes"]["must_violation"] == {"cases": 2, "failing": 1, "known": 1}
+    assert matrix["classes"]["policy_difference"] == {"cases": 1, "failing": 0, "known": 0}
+    assert matrix["failed"] == ["t::i", "t::m"] and matrix["impersonations"] == ["t::i"]
+    cell = matrix["matrix"]["p.p"]["flows"]["sp_initiated"]
+    assert cell["class"] == "policy_difference" and cell["sp_said"] == "SSO failed: audience"
+    page = (tmp_path / "report.html").read_text()
+    body = page.split("</style>", 1)[1]
+    assert body.index("Verdict classes") < body.index("Summary")
+    assert "2 case(s) failed: 1 impersonation, 1 must_violation" in page
+    failures = body.split("<h2>Failures</h2>", 1)[1]
+    assert failures.index("t::i") < failures.index("t::m")
+    assert '<span class="impersonation">impersonation</span>' in failures
+    assert ".impersonation{color:#fff;background:#b3261e" in page
+    assert "SP said: HTTP 403: <code>SSO failed: audience</code>" in page

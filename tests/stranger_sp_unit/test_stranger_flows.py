@@ -102,6 +102,11 @@ def test_tampered_response_refused(stranger: Stranger, ua: UserAgent) -> None:
     assert not outcome.accepted
     assert outcome.final_status == 403
     assert outcome.sp_error_detail == "Signature validation failed. SAML Response rejected"
+    # What the SP said is kept on the outcome and its trace, for the report and repro.
+    assert outcome.sp_status == 403
+    assert outcome.sp_said == "SSO failed: Signature validation failed. SAML Response rejected"
+    acs_answer = next(hop for hop in outcome.trace.hops if hop.url == stranger.sp.acs_url)
+    assert acs_answer.note.startswith("SP refused: HTTP 403: SSO failed: Signature validation failed")
 
 
 def test_wrong_audience_refused(stranger: Stranger, ua: UserAgent) -> None:
