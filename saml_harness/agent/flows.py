@@ -249,6 +249,7 @@ def who_is_signed_in(ua: UserAgent, target: Target) -> str | None:
         raise FlowError(f"{target.name!r} has no who-am-I URL ([identity] url) to ask who is signed in")
     return _who_am_i(ua, target)
 
+
 SAID_LIMIT = 300
 """Characters of an SP's error page kept in outcomes and reports: enough to recognise its message."""
 
