@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 
 import nox
@@ -72,6 +73,7 @@ def conformance(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run the project's own tests, including the suites against the bundled SP."""
     install(session)
+    prepare_strangers(session, node_required=False)
     run_pytest(session, "tests", "suites/conformance", name="tests", report=False)
 
 
@@ -84,12 +86,53 @@ def browser(session: nox.Session) -> None:
     run_pytest(session, "suites/browser", name="browser", extra=browser_artifacts)
 
 
+# -- strangers: SPs on other SAML stacks, each an external target with its expectations beside it ---------------------
+
+STRANGERS = "tests/strangers"
+PYSAML2_SP = f"{STRANGERS}/pysaml2"
+NODE_SP = f"{STRANGERS}/node_saml"
+
+
+def prepare_strangers(session: nox.Session, node_required: bool = True) -> None:
+    """Build the strangers' own environments: pysaml2's virtualenv (it pins xmlschema<3) and node-saml's npm ci.
+
+    pysaml2 runs the ``xmlsec1`` program (``apt-get install xmlsec1``); node-saml needs Node 18+ and npm. Without
+    npm and with ``node_required`` false (the ``tests`` session) the node-saml tests skip, saying why.
+    """
+    uv = (sys.executable, "-m", "uv")
+    session.run(*uv, "venv", "--allow-existing", "-q", "-p", PYTHON, f"{PYSAML2_SP}/.venv", external=True)
+    requirements = f"{PYSAML2_SP}/requirements.txt"
+    session.run(*uv, "pip", "install", "-q", "-p", f"{PYSAML2_SP}/.venv", "-r", requirements, external=True)
+    if shutil.which("npm") is None and not node_required:
+        session.warn("npm not found: the node-saml stranger's tests will skip")
+        return
+    session.run("npm", "ci", "--no-audit", "--no-fund", "--prefix", NODE_SP, external=True)
+
+
+def run_stranger(session: nox.Session, folder: str, name: str) -> None:
+    """Run the conformance and security suites against the stranger in ``folder`` (its target.toml)."""
+    install(session)
+    prepare_strangers(session)
+    target = (f"--target={folder}/target.toml",)
+    run_pytest(session, "suites/conformance", "suites/security", name=name, extra=target)
+
+
 @nox.session(python=PYTHON)
 def stranger(session: nox.Session) -> None:
-    """Run the conformance and security suites against the stranger SP (python3-saml) as an external target."""
-    install(session)
-    target = ("--target=tests/stranger_sp/target.toml",)
-    run_pytest(session, "suites/conformance", "suites/security", name="stranger", extra=target)
+    """Run the conformance and security suites against the python3-saml stranger SP as an external target."""
+    run_stranger(session, f"{STRANGERS}/python3_saml", "stranger")
+
+
+@nox.session(python=PYTHON)
+def stranger_pysaml2(session: nox.Session) -> None:
+    """Run the conformance and security suites against the pysaml2 stranger SP (xmlsec1) as an external target."""
+    run_stranger(session, PYSAML2_SP, "stranger-pysaml2")
+
+
+@nox.session(python=PYTHON)
+def stranger_node(session: nox.Session) -> None:
+    """Run the conformance and security suites against the @node-saml/node-saml stranger SP as an external target."""
+    run_stranger(session, NODE_SP, "stranger-node")
 
 
 @nox.session(python=PYTHON)
@@ -150,7 +193,7 @@ def mutants(session: nox.Session) -> None:
     session.run("python", "-m", "mutation.report", "--json", f"{REPORTS}/mutation.json", "--only", *names)
 
 
-# -- performance (issue 7): bench/ ------------------------------------------------------------------------------
+# -- performance: bench/ ----------------------------------------------------------------------------------------
 
 BENCH_DEPS = ("waitress>=3", "pysaml2>=7.5", "uv", "py-spy>=0.4")
 """Peers and tools only the benchmarks need: waitress (the live servers' production WSGI server), pysaml2 (a

@@ -11,15 +11,14 @@ Driven with the keyboard, as a person does, and without locators: both pages aut
 case waits for the caret to be there (one ``page.evaluate`` per page, resolved on the frame that applies
 autofocus; keys sent before it are lost: measured), enters the text and presses Tab and Enter; ``wait_for_url``
 follows the navigations (``domcontentloaded``) and one ``page.evaluate`` reads ``#signed-in-as``. No locator
-means Playwright never compiles its ~340 KB injected script (3-4 times per sign-in with locators, 30-75 ms
-each); ``page.evaluate`` runs in the page's main world with only the ~14 KB utility script, once per page
-(DEBUG=pw:protocol: 3 sends of 13.7 KB per case, none of 345 KB). Interleaved A/B on the 2-vCPU VM, busy: 0.81 s
-with locators -> 0.59 s.
+means Playwright never compiles its large injected script (several times per sign-in with locators);
+``page.evaluate`` runs in the page's main world with only the small utility script, once per page (checked with
+DEBUG=pw:protocol; the A/B is in README "Performance").
 
 The figure fills each field at once (``keyboard.insert_text``, what a browser's autofill or a password manager
 does, one protocol call per field). Typing key by key (``keyboard.type``: keyDown and keyUp per character,
 each a round trip to the renderer, ~50 characters) is measured in alternating cases of the same run and reported
-as ``typed_median_s``: it adds ~0.25-0.3 s of Playwright's keyboard emulation, not of either app. Context options
+as ``typed_median_s``: what it adds is Playwright's keyboard emulation, not either app. Context options
 change nothing measurable (``service_workers="block"``: same medians; no video, tracing or HAR are on by
 default), and nothing calls ``page.route`` (which would pause every request in the driver).
 
@@ -32,8 +31,8 @@ a case goes to the first of these that covers it: ``context_and_page`` (new cont
 process), ``server`` (inside either app), ``network`` (a request in flight outside the apps: loopback, waitress,
 Chromium's network service, redirects), ``document`` (a response received until its page's load event: commit,
 parse, style, layout), ``playwright_and_frames`` (the rest: the Python <-> driver <-> Chromium round trips, the
-utility script once per page evaluated in, the frames that apply autofocus). Recording costs a little:
-instrumented cases run ~5-15% longer than the timed ones.
+utility script once per page evaluated in, the frames that apply autofocus). Recording costs a little, so
+instrumented cases are not the timed ones.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Where one conformance case's time goes, in milliseconds per case: ``python -m bench.case_costs``.
 
-Why: the suite figure (issue 7) is bounded by one core per process, and the levers are in different owners'
+Why: the suite figure is bounded by one core per process, and the levers are in different owners'
 code (the user agent, the per-test reset, the SP's and the IdP's views, Flask, waitress); this sorts py-spy's
 samples of a serial ``pytest suites/conformance`` into those parts. ``py-spy record --gil`` samples only while a
 thread holds the GIL, so the parts add up to the one busy core; waits are not counted. Writes

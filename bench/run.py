@@ -33,7 +33,7 @@ from bench.stats import REQUIRED_KEYS, Figure, fmt, missing_keys
 ROOT = Path(__file__).resolve().parent.parent
 PARTS = ("idp", "sp", "suite", "browser", "cold")
 ENVIRONMENT_RSA_SIGNS_PER_S = 3976
-"""RSA-2048 signatures/s measured on the reference machine (shared/reference/environment.md)."""
+"""RSA-2048 signatures/s measured on the reference machine the performance targets were set on."""
 
 
 def machine_rsa_rate(seconds: float = 1.0) -> float:

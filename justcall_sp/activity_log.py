@@ -12,7 +12,6 @@ from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from justcall_sp.models import Base, SsoActivity
-from justcall_sp.prepared import Prepared
 
 FLOWS = ("sp_initiated", "idp_initiated", "test")
 OUTCOMES = ("success", "failure")
@@ -41,14 +40,14 @@ class ActivityEntry:
 
 
 _TABLE = Base.metadata.tables[SsoActivity.__tablename__]
-_INSERT = Prepared(insert(_TABLE).values({c.name: bindparam(c.name) for c in _TABLE.columns if c.name != "id"}))
+_INSERT = insert(_TABLE).values({c.name: bindparam(c.name) for c in _TABLE.columns if c.name != "id"})
 
 
 def record(executor: Session | Connection, entry: ActivityEntry) -> str:
     """Insert ``entry`` in the caller's transaction (ORM session or Core connection); return its reference."""
     reference = new_reference()
-    _INSERT.write(
-        executor.connection() if isinstance(executor, Session) else executor,
+    (executor.connection() if isinstance(executor, Session) else executor).execute(
+        _INSERT,
         {
             "reference": reference,
             "at": entry.at,

@@ -53,7 +53,6 @@ def _tune_sqlite(engine: Engine, in_memory: bool) -> None:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 # WAL + synchronous=NORMAL: no fsync per commit (only at checkpoints); still corruption-safe, and
                 # only an OS crash or power cut (not a crash of this process) can lose the last commits.
-                # Each commit was an fsync of ~4 ms before (issue 7 profile: 12 commits per suite reset).
                 cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -65,9 +64,9 @@ def _tune_sqlite(engine: Engine, in_memory: bool) -> None:
         # Read-only sessions (``Database.read_session``) take no write lock: in WAL mode they never wait for
         # a writer, and writers never wait for them.
         read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
-        # Straight to the driver: the statement needs no SQLAlchemy processing (issue 7: a tenth of a login's
-        # database time went to exec_driver_sql's machinery around these five bytes).
-        connection.connection.driver_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        # SQLAlchemy's documented recipe for SQLite transactions: the driver's own implicit BEGIN is turned off
+        # (``isolation_level = None`` in the connect hook above) and the transaction begins here, IMMEDIATE for writers.
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -92,8 +91,8 @@ class DatabaseSnapshot:
 
     tables: tuple[tuple[str, tuple[dict[str, Any], ...]], ...]
     sqlite_copy: sqlite3.Connection | None = field(default=None, compare=False, repr=False)
-    """An in-memory copy taken in the same transaction, restored with SQLite's backup API: one C call (0.25 ms
-    against 2 ms for deleting and re-inserting the rows; the harness's per-test reset runs it). Read only."""
+    """An in-memory copy taken in the same transaction, restored with SQLite's backup API: one C call, much
+    cheaper than deleting and re-inserting the rows (README "Performance"); the per-test reset runs it. Read only."""
 
 
 class Database:
@@ -105,7 +104,7 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time. Queue this process's writers on a lock (woken the moment it is free)
         # instead of in SQLite's busy handler, which sleeps 1, 2, 5, 10... ms between retries: under load,
-        # threads slept while the writer waited for the GIL (issue 7 load profile: a third of all samples).
+        # threads would sleep in that handler while the writer only waits for the GIL.
         self._write_lock: AbstractContextManager[Any] = (
             threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext()
         )

@@ -124,6 +124,24 @@ class SsoConfig(Base):
         return bool(self.idp_sso_url and self.idp_issuer and self.certificate)
 
 
+class SsoAdvanced(Base):
+    """Optional SSO settings beyond the article's Step 4: assertion encryption and group-to-role mapping."""
+
+    __tablename__ = "sso_advanced"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), unique=True)
+    encrypt_assertions: Mapped[bool] = mapped_column(Boolean, default=False)
+    encryption_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    """PKCS#8 DER of JustCall's decryption key: generated at run time, kept only in this database."""
+    encryption_certificate: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    """DER of the certificate the admin downloads and uploads to Okta as its Encryption Certificate."""
+    role_mappings: Mapped[str] = mapped_column(Text, default="[]")
+    """JSON list of ``[group name, role]`` pairs (the ``groups`` attribute's values -> JustCall roles)."""
+    roles_at_every_login: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Apply the mapping at every login (else only when JIT creates the user)."""
+
+
 class AuthnRequestRecord(Base):
     __tablename__ = "authn_requests"
 

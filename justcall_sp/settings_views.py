@@ -68,6 +68,8 @@ def _render(account: Account, **overrides: Any) -> str:
         "warnings": [],
         "notice": None,
         "last_test": tests[0] if tests else None,
+        "advanced": jc.advanced_settings(account.slug),
+        "mapping_roles": DEFAULT_ROLE_CHOICES,
     }
     context.update(overrides)
     return render_template("settings_sso.html", **context)
@@ -99,6 +101,8 @@ def sso() -> PageResult:
         return _render(account, notice="SSO disabled. Everyone signs in with a password again.")
     if action == "save":
         return _save(account)
+    if action in ADVANCED_ACTIONS:
+        return _advanced(account, action)
     if action == "test":
         config = current_app.config
         start = begin_test(get_db(current_app), current_app, account.slug, config["CLOCK"](), config["ID_FACTORY"])
@@ -137,6 +141,57 @@ def _save(account: Account) -> PageResult:
     if result.errors:
         return _render(account, errors=result.errors, form=submitted), 400
     return _render(account, notice="Configuration saved.", warnings=result.warnings)
+
+
+ADVANCED_ACTIONS = frozenset({"encrypt_on", "encrypt_off", "rotate_encryption", "save_roles"})
+
+
+def _advanced(account: Account, action: str) -> PageResult:
+    """The optional sections: Encrypt assertions (on, off, new certificate) and group-to-role mapping."""
+    jc = facade()
+    if action == "encrypt_on":
+        jc.set_encrypt_assertions(account.slug, True)
+        return _render(account, notice=ENCRYPTION_ON)
+    if action == "encrypt_off":
+        jc.set_encrypt_assertions(account.slug, False)
+        return _render(account, notice="Encrypt assertions is off: set Assertion Encryption to Unencrypted in Okta.")
+    if action == "rotate_encryption":
+        jc.rotate_encryption_certificate(account.slug)
+        return _render(account, notice="New encryption certificate: download it and upload it in Okta now.")
+    groups, roles = request.form.getlist("group_name"), request.form.getlist("group_role")
+    mappings = [(g, r) for g, r in zip(groups, roles, strict=False) if g.strip()]
+    errors = jc.set_group_roles(account.slug, mappings, request.form.get("roles_at_every_login") is not None)
+    if errors:
+        return _render(account, errors=errors), 400
+    return _render(account, notice="Group role mapping saved.")
+
+
+ENCRYPTION_ON = (
+    "Encrypt assertions is on. In Okta set Assertion Encryption to Encrypted and upload JustCall's encryption "
+    "certificate; until then sign-ins fail."
+)
+
+
+@bp.get("/settings/security/sso/encryption-certificate.pem")
+@admin_required
+def encryption_certificate() -> WerkzeugResponse:
+    """Download JustCall's encryption certificate (PEM) for Okta's Encryption Certificate upload."""
+    user = current_user()
+    assert user is not None
+    pem = facade().encryption_certificate(user.account)
+    return WerkzeugResponse(
+        pem,
+        mimetype="application/x-pem-file",
+        headers={"Content-Disposition": f'attachment; filename="justcall-{user.account}-encryption.pem"'},
+    )
+
+
+@bp.get("/settings")
+@bp.get("/settings/security")
+@admin_required
+def security() -> WerkzeugResponse:
+    """Settings -> Security has one item so far, Single Sign-On."""
+    return redirect("/settings/security/sso", 302)
 
 
 @bp.get("/settings/security/sso/activity")

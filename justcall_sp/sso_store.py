@@ -1,10 +1,9 @@
 """Read and write what SSO sign-in needs (Sign in with SSO, the ACS) with SQLAlchemy Core on the caller's connection.
 
-These are the SP's hot path: the ORM's unit of work (identity map, lazy loads, flush) cost about 10 ms per
-login on the benchmark VM against under 1 ms for the same dozen statements in Core (issue 7 profile,
-``reports/profiles/sp_full.txt``). Every function here is one prepared statement (``prepared.Prepared``; two
-for storing a request: purge, insert), so the transactions in ``sso_start`` and ``sso_login`` read as the list
-of what they write.
+These are the SP's hot path, so they skip the ORM's unit of work (identity map, lazy loads, flush), which
+cost far more per login than the statements themselves (README "Performance"). Every function here runs one
+statement built once at import (two for storing a request: purge, insert) through ``Connection.execute``, so
+the transactions in ``sso_start`` and ``sso_login`` read as the list of what they write.
 """
 
 from __future__ import annotations
@@ -13,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from justcall_sp.acs.account_rules import AccountFacts
 from justcall_sp.acs.subject import PendingRequest
 from justcall_sp.models import SSO_PLANS, Account, AuthnRequestRecord, Base, Domain, ReplayEntry, SsoConfig, User
-from justcall_sp.prepared import Conflict, Prepared
 
 ACCOUNTS = Base.metadata.tables[Account.__tablename__]
 DOMAINS = Base.metadata.tables[Domain.__tablename__]
@@ -74,7 +73,7 @@ class UserRecord:
 
 
 # Built once: SQLAlchemy then finds each statement's compiled form in its cache without rebuilding the tree.
-_ACCOUNT_WITH_SSO = Prepared(
+_ACCOUNT_WITH_SSO = (
     select(
         ACCOUNTS.c.id,
         ACCOUNTS.c.plan,
@@ -96,41 +95,37 @@ _ACCOUNT_WITH_SSO = Prepared(
     .where(ACCOUNTS.c.slug == bindparam("slug"))
 )
 """One row per domain of the account (one row with NULL domain if it has none): one statement, not two."""
-_DOMAIN = Prepared(
+_DOMAIN = (
     select(DOMAINS.c.verified, ACCOUNTS.c.slug)
     .join(ACCOUNTS, ACCOUNTS.c.id == DOMAINS.c.account_id)
     .where(DOMAINS.c.domain == bindparam("domain"))
 )
-_PURGE_STALE_REQUESTS = Prepared(delete(REQUESTS).where(REQUESTS.c.expires_at < bindparam("before")))
-_STORE_REQUEST = Prepared(
-    insert(REQUESTS).values({name: bindparam(name) for name in (c.name for c in REQUESTS.columns)})
-)
-_REQUEST = Prepared(
+_PURGE_STALE_REQUESTS = delete(REQUESTS).where(REQUESTS.c.expires_at < bindparam("before"))
+_STORE_REQUEST = insert(REQUESTS).values({name: bindparam(name) for name in (c.name for c in REQUESTS.columns)})
+_REQUEST = (
     select(REQUESTS.c.purpose, REQUESTS.c.expires_at, REQUESTS.c.consumed, REQUESTS.c.relay_state, ACCOUNTS.c.slug)
     .select_from(REQUESTS.outerjoin(ACCOUNTS, ACCOUNTS.c.id == REQUESTS.c.account_id))
     .where(REQUESTS.c.id == bindparam("request_id"))
 )
-_REPLAY_EXPIRY = Prepared(select(REPLAY.c.expires_at).where(REPLAY.c.assertion_id == bindparam("assertion_id")))
-_PURGE_REPLAY = Prepared(delete(REPLAY).where(REPLAY.c.expires_at <= bindparam("now")))
-_REMEMBER = Prepared(insert(REPLAY).values(assertion_id=bindparam("assertion_id"), expires_at=bindparam("expires_at")))
-_CONSUME = Prepared(
+_REPLAY_EXPIRY = select(REPLAY.c.expires_at).where(REPLAY.c.assertion_id == bindparam("assertion_id"))
+_PURGE_REPLAY = delete(REPLAY).where(REPLAY.c.expires_at <= bindparam("now"))
+_REMEMBER = insert(REPLAY).values(assertion_id=bindparam("assertion_id"), expires_at=bindparam("expires_at"))
+_CONSUME = (
     update(REQUESTS)
     .where(REQUESTS.c.id == bindparam("request_id"), REQUESTS.c.consumed.is_(False))
     .values(consumed=True)
 )
-_USER = Prepared(
-    select(USERS.c.id, USERS.c.account_id, USERS.c.email, USERS.c.role).where(
-        USERS.c.email_key == bindparam("email_key")
-    )
+_USER = select(USERS.c.id, USERS.c.account_id, USERS.c.email, USERS.c.role).where(
+    USERS.c.email_key == bindparam("email_key")
 )
-_CREATE_USER = Prepared(
-    insert(USERS).values({name: bindparam(name) for name in (c.name for c in USERS.columns if c.name != "id")})
+_CREATE_USER = insert(USERS).values(
+    {name: bindparam(name) for name in (c.name for c in USERS.columns if c.name != "id")}
 )
 
 
 def load_account(conn: Connection, slug: str) -> AccountRecord | None:
     """Return the account with this slug, its SSO settings and domains, or None if there is none."""
-    rows = _ACCOUNT_WITH_SSO.rows(conn, {"slug": slug})
+    rows = conn.execute(_ACCOUNT_WITH_SSO, {"slug": slug}).all()
     if not rows:
         return None
     row = rows[0]
@@ -167,7 +162,7 @@ class DomainOwner:
 
 def domain_owner(conn: Connection, domain: str) -> DomainOwner | None:
     """Return the account that registered this (lower-cased) domain, if any."""
-    row = _DOMAIN.first(conn, {"domain": domain})
+    row = conn.execute(_DOMAIN, {"domain": domain}).first()
     return None if row is None else DomainOwner(row.slug, bool(row.verified))
 
 
@@ -185,9 +180,9 @@ class NewRequest:
 
 def store_request(conn: Connection, request: NewRequest, purge_before: datetime) -> None:
     """Store the request (InResponseTo must match it later); drop requests that expired before ``purge_before``."""
-    _PURGE_STALE_REQUESTS.write(conn, {"before": purge_before})
-    _STORE_REQUEST.write(
-        conn,
+    conn.execute(_PURGE_STALE_REQUESTS, {"before": purge_before})
+    conn.execute(
+        _STORE_REQUEST,
         {
             "id": request.request_id,
             "account_id": request.account_id,
@@ -214,7 +209,7 @@ class ConnectionLookups:
         return self._requests[request_id]
 
     def _read_request(self, request_id: str) -> PendingRequest | None:
-        row = _REQUEST.first(self.conn, {"request_id": request_id})
+        row = self.conn.execute(_REQUEST, {"request_id": request_id}).first()
         if row is None:
             return None
         return PendingRequest(
@@ -227,13 +222,13 @@ class ConnectionLookups:
         )
 
     def assertion_seen(self, assertion_id: str) -> bool:
-        row = _REPLAY_EXPIRY.first(self.conn, {"assertion_id": assertion_id})
+        row = self.conn.execute(_REPLAY_EXPIRY, {"assertion_id": assertion_id}).first()
         return row is not None and row.expires_at > self.now
 
 
 def purge_expired_assertions(conn: Connection, now: datetime) -> None:
     """Forget assertion IDs whose confirmation window has closed (they can no longer be accepted anyway)."""
-    _PURGE_REPLAY.write(conn, {"now": now})
+    conn.execute(_PURGE_REPLAY, {"now": now})
 
 
 def remember_assertion(conn: Connection, assertion_id: str, expires_at: datetime) -> bool:
@@ -242,20 +237,20 @@ def remember_assertion(conn: Connection, assertion_id: str, expires_at: datetime
     After False the transaction must be rolled back to its savepoint (PostgreSQL aborts it on the error).
     """
     try:
-        _REMEMBER.write(conn, {"assertion_id": assertion_id, "expires_at": expires_at})
-    except Conflict:
+        conn.execute(_REMEMBER, {"assertion_id": assertion_id, "expires_at": expires_at})
+    except IntegrityError:
         return False
     return True
 
 
 def consume_request(conn: Connection, request_id: str) -> bool:
     """Mark the AuthnRequest answered; False if it was already (only one response may answer a request)."""
-    return _CONSUME.write(conn, {"request_id": request_id}).rowcount == 1
+    return conn.execute(_CONSUME, {"request_id": request_id}).rowcount == 1
 
 
 def find_user(conn: Connection, email: str) -> UserRecord | None:
     """Return the user with this email, compared case-insensitively (the unique ``email_key``)."""
-    row = _USER.first(conn, {"email_key": email.lower()})
+    row = conn.execute(_USER, {"email_key": email.lower()}).first()
     return None if row is None else UserRecord(row.id, row.account_id, row.email, row.role)
 
 
@@ -265,8 +260,8 @@ def create_sso_user(
     """Insert a user created by SSO (JIT); None if a concurrent login inserted the same email first."""
     try:
         with conn.begin_nested():
-            written = _CREATE_USER.write(
-                conn,
+            written = conn.execute(
+                _CREATE_USER,
                 {
                     "account_id": account_id,
                     "email": email,
@@ -279,7 +274,8 @@ def create_sso_user(
                     "created_via_sso": True,
                 },
             )
-    except Conflict:
+    except IntegrityError:
         return None
-    assert written.lastrowid is not None
-    return UserRecord(written.lastrowid, account_id, email, role)
+    (user_id,) = written.inserted_primary_key or (None,)
+    assert isinstance(user_id, int)
+    return UserRecord(user_id, account_id, email, role)

@@ -46,12 +46,19 @@ def continue_sso(org: Org, app: SamlApp, pending: PendingSso, token: str | None 
         org.record(replace(entry, outcome="not_assigned", detail="User attempted unauthorized access to app"))
         return not_assigned_page(app.label)
     plan = org.take_plan(user.email)
-    login = pipeline.Login(app=app, user=user, auth_time=signed_in.auth_time, request_id=request_id)
+    login = pipeline.Login(
+        app=app,
+        user=user,
+        auth_time=signed_in.auth_time,
+        request_id=request_id,
+        group_names=tuple(org.get_group(g).name for g in org.group_ids_of(user.id)),
+        group_statements=org.app_extras(app.id).group_attribute_statements,
+    )
     credential = org.signing_credential(app.id, plan.signing.get("key"))
     issued = pipeline.issue(login, plan, credential, now=org.clock(), ids=org.ids)
     org.record(replace(entry, response_xml=issued.xml))
     # The response always goes to the Single sign-on URL: Okta ignores an AssertionConsumerServiceURL it
-    # does not know ("Other Requestable SSO URLs", okta-fidelity.md 1.6).
+    # does not know (Okta's "Other Requestable SSO URLs" setting).
     return render_template(
         "post.html", org=org, acs=app.sso_url, saml_response=issued.b64, relay_state=pending.relay_state or ""
     )

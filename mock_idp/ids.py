@@ -10,11 +10,11 @@ from datetime import datetime
 _ALNUM = string.digits + string.ascii_letters
 
 # Okta object ids are 20 characters: a 3-character type prefix then 17 base-62 characters
-# (okta-fidelity.md 1.1: `00u` user, `00g` group, `0oa` app, `aln` app link, `exk` external key).
+# (Okta's id prefixes: `00u` user, `00g` group, `0oa` app, `aln` app link, `exk` external key).
 OKTA_ID_BODY = 17
 
 # SAML IDs Okta emits are "id" + 24-26 decimal digits; the Response and Assertion IDs of one login
-# share a long common prefix (okta-fidelity.md 1.3). We use 25 digits.
+# share a long common prefix (as in real Okta responses). We use 25 digits.
 SAML_ID_DIGITS = 25
 
 
@@ -39,5 +39,5 @@ class IdFactory:
         return f"id{base}", f"id{base + self._rng.randrange(10**13, 10**14)}"
 
     def session_index(self, now: datetime) -> str:
-        """Return an IdP-initiated SessionIndex: ``id<epoch ms>.<9-10 digits>`` (okta-fidelity.md 1.3)."""
+        """Return an IdP-initiated SessionIndex: ``id<epoch ms>.<9-10 digits>`` (as in real Okta responses)."""
         return f"id{int(now.timestamp() * 1000)}.{self._rng.randrange(10**8, 10**10)}"

@@ -1,6 +1,6 @@
 """Make signing credentials in Okta's certificate profile (pure: no Flask, no IO).
 
-Okta's SAML signing certificates (okta-fidelity.md 1.4) are self-signed X.509 v3 with no extensions at
+Okta's SAML signing certificates (as in Okta's published metadata) are self-signed X.509 v3 with no extensions at
 all, subject = issuer = ``C=US, ST=California, L=San Francisco, O=Okta, OU=SSOProvider, CN=<org>,
 emailAddress=info@okta.com``, serial = creation time in epoch milliseconds, NotBefore = creation - 60 s
 and NotAfter = creation + N years, RSA-2048 with sha256WithRSA (sha1WithRSA before ~2017).
@@ -32,7 +32,7 @@ _HASHES: dict[str, Callable[[], hashes.SHA256 | hashes.SHA384 | hashes.SHA512]] 
     "sha512": hashes.SHA512,
 }
 
-# Okta puts NotBefore one minute before the creation instant (okta-fidelity.md 1.4).
+# Okta puts NotBefore one minute before the creation instant (as Okta's certificates show).
 NOT_BEFORE_SLACK = timedelta(seconds=60)
 
 _serial_lock = threading.Lock()
@@ -40,7 +40,7 @@ _used_serials: set[int] = set()
 
 
 def generate_rsa_key(key_size: int = 2048) -> rsa.RSAPrivateKey:
-    """Generate a fresh RSA key (about 50 ms for 2048 bits): the default ``KeySource``."""
+    """Generate a fresh RSA key (costly: tests share keys through ``KeyPool``): the default ``KeySource``."""
     return rsa.generate_private_key(public_exponent=65537, key_size=key_size)
 
 

@@ -1,4 +1,4 @@
-"""Render IdP metadata in Okta's exact form (okta-fidelity.md 1.2), pure.
+"""Render IdP metadata in Okta's exact form (as in Okta's published metadata), pure.
 
 Single line, ``md:`` prefix, not signed, no validUntil/cacheDuration/Organization/ContactPerson, one
 ``use="signing"`` KeyDescriptor with the certificate wrapped at 76 columns, then NameIDFormat entries,
@@ -11,15 +11,16 @@ from lxml import etree
 
 from mock_idp.assertion import XML_DECLARATION
 from mock_idp.keys import Credential
-from saml_xmlns import BINDING_POST, BINDING_REDIRECT, DS, MD, NAMEID_UNSPECIFIED, SAMLP, q
+from saml_xmlns import BINDING_POST, BINDING_REDIRECT, DS, MD, NAMEID_EMAIL, NAMEID_UNSPECIFIED, SAMLP, q
 
 
 def name_id_formats(configured: str) -> list[str]:
-    """Return the NameIDFormat list: unspecified, then the app's configured format if different.
+    """Return the NameIDFormat list as real Okta metadata does for the app's Name ID format.
 
-    Real metadata lists ``unspecified`` and ``emailAddress`` (order varies); we list what the app uses.
+    Unspecified lists ``unspecified`` then ``emailAddress``; EmailAddress (and every other format) lists only
+    itself (okta-fidelity.md 1.2: some real metadata lists only ``emailAddress``).
     """
-    return [NAMEID_UNSPECIFIED] if configured == NAMEID_UNSPECIFIED else [NAMEID_UNSPECIFIED, configured]
+    return [NAMEID_UNSPECIFIED, NAMEID_EMAIL] if configured == NAMEID_UNSPECIFIED else [configured]
 
 
 def build_metadata(entity_id: str, sso_url: str, credential: Credential, name_id_format: str) -> bytes:

@@ -25,7 +25,7 @@ SIGNATURE_ALGORITHMS: tuple[str, ...] = ("RSA_SHA256", "RSA_SHA1")
 DIGEST_ALGORITHMS: tuple[str, ...] = ("SHA256", "SHA1")
 APPLICATION_USERNAMES: tuple[str, ...] = ("okta_username", "email", "okta_username_prefix")
 
-# The AIW's "Name format" choices (okta-fidelity.md 1.6) and the URIs Okta writes for them.
+# The App Integration Wizard's "Name format" choices (labels as in Okta's UI) and the URIs Okta writes for them.
 NAME_FORMATS = {"unspecified": ATTRNAME_UNSPECIFIED, "basic": ATTRNAME_BASIC, "uri": ATTRNAME_URI}
 
 
@@ -90,7 +90,7 @@ class AttributeStatement:
 
 @dataclass(frozen=True)
 class SamlApp:
-    """A custom SAML 2.0 app integration, with the AIW's settings (okta-fidelity.md 1.5, 1.6)."""
+    """A custom SAML 2.0 app integration, with the App Integration Wizard's settings (Okta Apps API names)."""
 
     id: str
     name: str
@@ -111,6 +111,11 @@ class SamlApp:
     digest_algorithm: DigestAlgorithm = "SHA256"
     honor_force_authn: bool = True
     attribute_statements: tuple[AttributeStatement, ...] = ()
+    # "Assertion Encryption" (Show Advanced Settings): off by default, as in Okta; the certificate is the SP's PEM.
+    assertion_encrypted: bool = False
+    encryption_algorithm: str = "AES256_CBC"
+    key_transport_algorithm: str = "RSA_OAEP"
+    encryption_certificate: str = ""
 
     def username_for(self, user: User) -> str:
         """Return the "Application username" for ``user``: the NameID value Okta sends."""

@@ -7,7 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from mock_idp.authn_request import AuthnRequestError
 
-# Okta KB "App Sign-on Error 403 User attempted unauthorized access to app" (okta-fidelity.md 1.8).
+# Okta KB "App Sign-on Error 403 User attempted unauthorized access to app".
 NOT_ASSIGNED_TITLE = "403 App Not Assigned"
 NOT_ASSIGNED_TEXT = (
     "Sorry, you cannot access {label} because you are not assigned this app in Okta. "

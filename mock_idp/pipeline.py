@@ -1,5 +1,8 @@
 """Turn one login into a SAMLResponse: build -> pre_sign ops -> sign -> post_sign ops -> serialize -> base64.
 
+With Assertion Encryption the sign step is Okta's sign-then-encrypt (SAMLCore 6.2): sign the Assertion,
+encrypt it into an EncryptedAssertion, then sign the Response over the ciphertext.
+
 ``issue`` is pure (values in, bytes out); ``resolve_signing`` and ``login_context`` read the org so the
 views stay thin.
 """
@@ -7,11 +10,14 @@ views stay thin.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from mock_idp.admin.records import GroupAttributeStatement
 from mock_idp.assertion import Attribute, ResponseParams, StatusCode, build_response, serialize, truncate_ms
+from mock_idp.encryption import encrypt_assertion, settings_for
 from mock_idp.faults import FaultPlan, OpContext, apply_ops, status_codes
+from mock_idp.group_statements import group_attributes
 from mock_idp.ids import IdFactory
 from mock_idp.keys import Credential
 from mock_idp.model import SamlApp, User
@@ -27,6 +33,10 @@ class Login:
     user: User
     auth_time: datetime
     request_id: str | None = None
+    group_names: tuple[str, ...] = ()
+    """The names of the person's groups (what Group Attribute Statements filter)."""
+    group_statements: tuple[GroupAttributeStatement, ...] = ()
+    """The app's Group Attribute Statements."""
 
 
 @dataclass(frozen=True)
@@ -64,14 +74,15 @@ def response_params(login: Login, now: datetime, ids: IdFactory, plan: FaultPlan
         audience=app.audience,
         name_id=app.username_for(user),
         name_id_format=app.name_id_format,
-        # AuthnInstant is when the user signed in to Okta, not when the response is made (okta-fidelity.md 1.3).
+        # AuthnInstant is when the user signed in to Okta, not when the response is made (as in real Okta responses).
         auth_instant=truncate_ms(login.auth_time + offset),
         # SessionIndex: the AuthnRequest ID for SP-initiated logins, id<epoch ms>.<digits> for IdP-initiated.
         session_index=login.request_id if login.request_id is not None else ids.session_index(now),
         attributes=tuple(
             Attribute(name=s.name, name_format=s.name_format, values=(user.profile_value(s.value),))
             for s in app.attribute_statements
-        ),
+        )
+        + group_attributes(login.group_statements, login.group_names),
         in_response_to=login.request_id,
         status=status,
     )
@@ -108,7 +119,14 @@ def issue(login: Login, plan: FaultPlan, credential: Credential, *, now: datetim
     )
     apply_ops(root, plan.pre_sign, ctx, "pre_sign")
     # No pre-sign ops: the tree is exactly what build_response made, so the signer can skip its shape checks.
-    root = sign_response(root, signing_settings(login.app, plan, credential), pristine=not plan.pre_sign)
+    settings = signing_settings(login.app, plan, credential)
+    encryption = settings_for(login.app, plan.signing)
+    if encryption is None:
+        root = sign_response(root, settings, pristine=not plan.pre_sign)
+    else:
+        root = sign_response(root, replace(settings, response_signed=False), pristine=not plan.pre_sign)
+        encrypt_assertion(root, encryption)
+        root = sign_response(root, replace(settings, assertion_signed=False))
     apply_ops(root, plan.post_sign, ctx, "post_sign")
     return IssuedResponse(
         xml=serialize(root),

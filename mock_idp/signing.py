@@ -1,11 +1,11 @@
 """Sign a Response the way Okta does: Assertion first, then Response, each Signature right after its Issuer.
 
-Okta's signatures (okta-fidelity.md 1.3, 3.2): exclusive c14n for SignedInfo and as the second Reference
+Okta's signatures (as in real Okta responses): exclusive c14n for SignedInfo and as the second Reference
 Transform after enveloped-signature; ``<ec:InclusiveNamespaces PrefixList="xs"/>`` inside that Transform
 when ``xs`` is declared (attribute statements present); KeyInfo = X509Data/X509Certificate only, 76-column
-base64. signxml 5.2 cannot write InclusiveNamespaces in enveloped mode (issue #163), hence the subclass.
+base64. signxml 5.2 cannot write InclusiveNamespaces in enveloped mode (signxml issue #163), hence the subclass.
 
-Speed (issue 7, ``nox -s bench``): ``sign_response`` signs in place with a byte-for-byte equivalent of
+Speed (README "Performance"): ``sign_response`` signs in place with a byte-for-byte equivalent of
 ``OktaStyleSigner`` (one exclusive c14n of the target, one of SignedInfo, one RSA signature each) instead of
 signxml's copy-and-reparse of the whole document per signature. Trees signxml would refuse or treat specially
 (entities, a DTD, a stray ``Id="placeholder"`` signature) still go through signxml. tests/bench checks that both
@@ -33,7 +33,7 @@ from signxml.util import ec_tag
 from mock_idp.keys import Credential
 from saml_xmlns import DS, EC, SAML, SAMLP, q
 
-# Okta's API enums (okta-fidelity.md 1.5) mapped to signxml's algorithm fragments.
+# Okta's API enums (Okta Apps API) mapped to signxml's algorithm fragments.
 SIGNATURE_METHODS = {"RSA_SHA256": "rsa-sha256", "RSA_SHA1": "rsa-sha1"}
 DIGEST_METHODS = {"SHA256": "sha256", "SHA1": "sha1"}
 

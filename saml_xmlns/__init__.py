@@ -13,8 +13,10 @@ DS: Final = "http://www.w3.org/2000/09/xmldsig#"
 EC: Final = "http://www.w3.org/2001/10/xml-exc-c14n#"
 XS: Final = "http://www.w3.org/2001/XMLSchema"
 XSI: Final = "http://www.w3.org/2001/XMLSchema-instance"
+XENC: Final = "http://www.w3.org/2001/04/xmlenc#"
+XENC11: Final = "http://www.w3.org/2009/xmlenc11#"
 
-NS: Final = {"saml2p": SAMLP, "saml2": SAML, "md": MD, "ds": DS, "ec": EC, "xs": XS, "xsi": XSI}
+NS: Final = {"saml2p": SAMLP, "saml2": SAML, "md": MD, "ds": DS, "ec": EC, "xs": XS, "xsi": XSI, "xenc": XENC}
 """Prefix map for XPath queries; prefixes follow Okta's serialization."""
 
 BINDING_POST: Final = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
@@ -46,6 +48,17 @@ ALG_SHA1: Final = "http://www.w3.org/2000/09/xmldsig#sha1"
 ALG_EXC_C14N: Final = "http://www.w3.org/2001/10/xml-exc-c14n#"
 ALG_EXC_C14N_WITH_COMMENTS: Final = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments"
 ALG_ENVELOPED: Final = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+
+# XML Encryption (xmlenc-core, xmlenc-core1): what Okta's Assertion Encryption settings write.
+ENC_TYPE_ELEMENT: Final = XENC + "Element"
+ENC_TYPE_ENCRYPTED_KEY: Final = XENC + "EncryptedKey"
+ENC_AES128_CBC: Final = XENC + "aes128-cbc"
+ENC_AES256_CBC: Final = XENC + "aes256-cbc"
+ENC_AES128_GCM: Final = XENC11 + "aes128-gcm"
+ENC_AES256_GCM: Final = XENC11 + "aes256-gcm"
+ENC_TRIPLEDES_CBC: Final = XENC + "tripledes-cbc"
+KT_RSA_OAEP_MGF1P: Final = XENC + "rsa-oaep-mgf1p"
+KT_RSA_1_5: Final = XENC + "rsa-1_5"
 
 
 def q(ns: str, local: str) -> str:

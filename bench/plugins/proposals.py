@@ -5,14 +5,14 @@ Load with ``pytest -p bench.plugins.proposals``; ``BENCH_PROPOSALS`` (comma list
 
 Measured and dropped: ``acs`` (the ACS transaction loading the account with its SSO settings and domains eagerly
 and purging expired replay entries once a minute instead of on every POST: 16 -> 14 statements, no gain, since
-the time went to SQLAlchemy's per-statement overhead; the SP's hot path now runs prepared statements instead,
-``justcall_sp/prepared.py``).
+the time went to SQLAlchemy's per-statement overhead; the SP's hot path now runs Core statements,
+``justcall_sp/sso_store.py``).
 
-Applied for real (and removed from here), with their A/B gains measured by ``bench.ab``:
+Applied for real (and removed from here); their A/B gains measured by ``bench.ab`` are in README "Performance":
 
-* ``reset`` (+25%): ``Deployment.reset`` restores a snapshot of the SP database (``saml_harness/deploy/wiring.py``).
-* ``ua`` (+5%): the user agent parses each page's HTML once (``Page.html`` is a cached property).
-* ``transport`` (+19% as proposed with ``http.client``): the user agent sends loopback hops on kept-alive
+* ``reset``: ``Deployment.reset`` restores a snapshot of the SP database (``saml_harness/deploy/wiring.py``).
+* ``ua``: the user agent parses each page's HTML once (``Page.html`` is a cached property).
+* ``transport`` (as proposed, with ``http.client``): the user agent sends loopback hops on kept-alive
   connections of its own, sharing requests' cookie jar (``saml_harness/agent/transport.py``), which also does away
   with requests' per-request proxy and netrc environment lookups (the ``trust_env`` part of ``ua``).
 

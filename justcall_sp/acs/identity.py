@@ -12,6 +12,7 @@ from justcall_sp.acs.text import is_simple, whole_text
 from saml_xmlns import NAMEID_EMAIL, SAML, q
 
 REQUIRED_ATTRIBUTES = ("email", "firstName", "lastName")
+GROUPS_ATTRIBUTE = "groups"
 """Attribute statement names from the help article, Step 2 (exact, case-sensitive)."""
 
 _EMAIL = re.compile(
@@ -28,6 +29,8 @@ class Identity:
     last_name: str
     name_id: str
     name_id_format: str | None
+    groups: tuple[str, ...] = ()
+    """Values of the ``groups`` attribute (Okta's Group Attribute Statement), for the group-to-role mapping."""
 
 
 def _identity_fields(assertion: etree._Element) -> list[etree._Element]:
@@ -100,6 +103,18 @@ def check_email_matches_name_id(identity: Identity) -> None:
         )
 
 
+# Okta sends a multi-valued attribute as one AttributeValue per value (okta-fidelity.md 1.3); empty values are
+# dropped. Only plain-text values count: markup inside a group name is not guessed at.
+def read_groups(assertion: etree._Element) -> tuple[str, ...]:
+    groups: list[str] = []
+    for attribute in assertion.iter(q(SAML, "Attribute")):
+        if attribute.get("Name") == GROUPS_ATTRIBUTE:
+            for value in attribute.findall(q(SAML, "AttributeValue")):
+                if is_simple(value) and (text := whole_text(value)):
+                    groups.append(text)
+    return tuple(dict.fromkeys(groups))
+
+
 def best_effort_email(assertion: etree._Element) -> str | None:
     """Return the email attribute (else the NameID) for the activity log only; never raises, never trusted."""
     for attribute in assertion.iter(q(SAML, "Attribute")):
@@ -127,6 +142,7 @@ def read_identity(assertion: etree._Element) -> Identity:
         last_name=attributes["lastName"],
         name_id=name_id,
         name_id_format=name_id_format,
+        groups=read_groups(assertion),
     )
     check_email_matches_name_id(identity)
     return identity

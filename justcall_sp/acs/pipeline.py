@@ -8,7 +8,8 @@ from datetime import datetime
 from cryptography import x509
 from lxml import etree
 
-from justcall_sp.acs import conditions, decode, identity, response_checks, signatures, subject
+from justcall_sp.acs import conditions, decode, encryption, identity, response_checks, signatures, subject
+from justcall_sp.acs.encryption import Decryption
 from justcall_sp.acs.identity import Identity
 from justcall_sp.acs.policy import ALLOWED_CLOCK_SKEW
 from justcall_sp.acs.subject import Lookups, PendingRequest
@@ -25,6 +26,8 @@ class Expectations:
     certificate: x509.Certificate
     allow_idp_initiated: bool
     now: datetime
+    decryption: Decryption | None = None
+    """Set when Encrypt assertions is on: the assertion must come encrypted to this key."""
 
 
 @dataclass
@@ -72,10 +75,18 @@ def validate_response(
     response_checks.check_status(root)
     response_checks.check_destination(root, expect.acs_url)
     response_checks.check_response_issuer(root, expect.idp_issuer)
-    posted_assertion = response_checks.check_single_assertion(root)
-    findings.assertion_id = posted_assertion.get("ID")
-
-    signed = signatures.verify_signatures(xml, root, posted_assertion, expect.certificate, expect.now)
+    encrypted = encryption.check_encryption_expected(root, expect.decryption)
+    if encrypted is not None and expect.decryption is not None:
+        # Decrypt (after the Response signature), then every check below reads the decrypted, signed assertion.
+        decrypted = encryption.verify_and_decrypt(
+            xml, root, encrypted, expect.decryption, expect.certificate, expect.now
+        )
+        posted_assertion, signed = decrypted.assertion, decrypted.signed
+        findings.assertion_id = posted_assertion.get("ID")
+    else:
+        posted_assertion = response_checks.check_single_assertion(root)
+        findings.assertion_id = posted_assertion.get("ID")
+        signed = signatures.verify_signatures(xml, root, posted_assertion, expect.certificate, expect.now)
     # From here on, claims come only from `assertion`: the element as signed (see-what-is-signed).
     assertion = signed.assertion
     assertion_id = str(assertion.get("ID"))

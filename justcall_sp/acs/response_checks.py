@@ -83,7 +83,8 @@ def check_response_issuer(root: etree._Element, idp_issuer: str) -> None:
 
 
 # Profiles 4.1.4.2 requires at least one assertion; this SP accepts exactly one, as a direct child of the
-# Response, and no EncryptedAssertion (not configured). Counting in the whole document catches assertions
+# Response (an EncryptedAssertion is handled before this, by acs/encryption.py, and never reaches here).
+# Counting in the whole document catches assertions
 # hidden in Extensions, wrappers or inside a Signature (XSW1-8, CVE-2020-5390, CVE-2022-41912).
 def check_single_assertion(root: etree._Element) -> etree._Element:
     encrypted = sum(1 for _ in root.iter(q(SAML, "EncryptedAssertion")))

@@ -1,4 +1,4 @@
-"""Build the Admin API's error bodies in Okta's shape (okta-fidelity.md 1.5), so clients parse them as Okta's."""
+"""Build the Admin API's error bodies in Okta's shape (errorCode, errorSummary, errorCauses) for Okta clients."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ _ALNUM = string.ascii_letters + string.digits
 INVALID_TOKEN = "Invalid token provided"
 NO_PERMISSION = "You do not have permission to perform the requested action"
 NOT_WELL_FORMED = "The request body was not well-formed."
-# Okta's E0000021 text; the HTTP status it comes with is not in okta-fidelity.md (400 here).
+# Okta's E0000021 text; the HTTP status it comes with is not documented (400 here).
 BAD_MEDIA_TYPE = "Bad request. Accept and/or Content-Type headers likely do not match supported values."
 VALIDITY_YEARS = "Validity years out of range. It should be 2 - 10 years."
 

@@ -1,4 +1,4 @@
-"""Render org records in the Admin API's JSON shapes (okta-fidelity.md 1.5): apps, keys, users, groups, assignments."""
+"""Render org records in the Admin API's JSON shapes (Okta Management API): apps, keys, users, groups, assignments."""
 
 from __future__ import annotations
 
@@ -118,6 +118,7 @@ def app_json(org: Org, app: SamlApp) -> dict[str, Any]:
                 "allowMultipleAcsEndpoints": False,
                 "acsEndpoints": [],
                 "samlSignedRequestEnabled": False,
+                "assertionEncryption": assertion_encryption_json(app),
                 "attributeStatements": [
                     {"type": "EXPRESSION", "name": s.name, "namespace": s.name_format, "values": [s.value]}
                     for s in app.attribute_statements
@@ -130,6 +131,17 @@ def app_json(org: Org, app: SamlApp) -> dict[str, Any]:
             "notes": {"admin": None, "enduser": None},
         },
         "_links": links,
+    }
+
+
+def assertion_encryption_json(app: SamlApp) -> dict[str, Any]:
+    """Return "Assertion Encryption" as ``settings.signOn.assertionEncryption`` (the certificate as ``x5c``)."""
+    certificate = "".join(app.encryption_certificate.splitlines()[1:-1]) if app.encryption_certificate else None
+    return {
+        "enabled": app.assertion_encrypted,
+        "encryptionAlgorithm": app.encryption_algorithm,
+        "keyTransportAlgorithm": app.key_transport_algorithm,
+        "x5c": [certificate] if certificate else [],
     }
 
 

@@ -6,15 +6,21 @@ does not model (e.g. ``samlAssertionLifetimeSeconds``) are accepted and ignored,
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from mock_idp.admin.api_json import SUBJECT_NAME_ID_TEMPLATE, USERNAME_TEMPLATES
 from mock_idp.admin.choices import ATTRIBUTE_NAME_FORMATS, DIGEST_ALGORITHMS, NAME_ID_FORMATS, SIGNATURE_ALGORITHMS
 from mock_idp.admin.records import GROUP_FILTERS, GroupAttributeStatement
 from mock_idp.admin.saml_form import DEFAULT_ISSUER_TEMPLATE, MAX_ROWS
 from mock_idp.admin.validation import MAX_LABEL, UNSIGNED, text_error, url_error
+from mock_idp.encryption import ENCRYPTION_ALGORITHMS, KEY_TRANSPORT_ALGORITHMS
 from mock_idp.model import AttributeStatement
 
 MAX_STATEMENTS = MAX_ROWS
@@ -139,7 +145,44 @@ def _sign_on(r: _Reader, sign_on: Mapping[str, Any]) -> dict[str, Any]:
         out[name] = value
     out["honor_force_authn"] = r.flag(sign_on, "honorForceAuthn", p + "honorForceAuthn", True)
     out["attribute_statements"] = _attribute_statements(r, sign_on)
+    out.update(_assertion_encryption(r, sign_on))
     return out
+
+
+def _assertion_encryption(r: _Reader, sign_on: Mapping[str, Any]) -> dict[str, Any]:
+    path = "settings.signOn.assertionEncryption"
+    raw = r.obj(sign_on, "assertionEncryption", path, required=False)
+    if not raw:
+        return {}
+    out: dict[str, Any] = {"assertion_encrypted": r.flag(raw, "enabled", path + ".enabled", False)}
+    for key, name, allowed in (
+        ("encryptionAlgorithm", "encryption_algorithm", ENCRYPTION_ALGORITHMS),
+        ("keyTransportAlgorithm", "key_transport_algorithm", KEY_TRANSPORT_ALGORITHMS),
+    ):
+        value = r.text(raw, key, f"{path}.{key}")
+        if value is None:
+            continue
+        if value not in allowed:
+            r.fail(f"{path}.{key}", f"must be one of {sorted(allowed)}")
+        out[name] = value
+    x5c = raw.get("x5c")
+    if x5c is not None:
+        if not isinstance(x5c, list) or len(x5c) > 1 or not all(isinstance(v, str) for v in x5c):
+            r.fail(path + ".x5c", "must be an array of at most one base64 DER certificate")
+        else:
+            out["encryption_certificate"] = _pem_from_x5c(r, x5c[0], path + ".x5c") if x5c else ""
+    if out["assertion_encrypted"] and not out.get("encryption_certificate"):
+        r.fail(path + ".x5c", "an encryption certificate is required when assertion encryption is enabled")
+    return out
+
+
+def _pem_from_x5c(r: _Reader, value: str, path: str) -> str:
+    try:
+        der = base64.b64decode("".join(value.split()), validate=True)
+        return x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM).decode("ascii")
+    except (ValueError, binascii.Error):
+        r.fail(path, "must hold a base64 DER X.509 certificate")
+        return ""
 
 
 def _statements(r: _Reader, sign_on: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:

@@ -13,7 +13,7 @@ from saml_xmlns import (
     NAMEID_X509,
 )
 
-# "Name ID format" choices (okta-fidelity.md 1.6), label -> URI.
+# "Name ID format" choices as Okta's wizard labels them, label -> URI.
 NAME_ID_FORMATS: dict[str, str] = {
     "Unspecified": NAMEID_UNSPECIFIED,
     "EmailAddress": NAMEID_EMAIL,

@@ -16,7 +16,7 @@ from mock_idp.idp_session import current_org, current_sign_in, to_sign_in
 from mock_idp.model import SamlApp, User
 from mock_idp.pages import error_page
 
-# Real Okta serves the console on https://{org}-admin.okta.com (okta-fidelity.md 1.1); this mock serves it under
+# Real Okta serves the console on https://{org}-admin.okta.com (Okta's admin domain); this mock serves it under
 # /admin on the org's own host, so one sign-in (the ``sid`` session) covers both.
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

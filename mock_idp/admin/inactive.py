@@ -9,7 +9,7 @@ from mock_idp.idp_session import current_org
 from mock_idp.model import SamlApp
 from mock_idp.pages import error_page
 
-# Okta's page for a deactivated app is not documented in okta-fidelity.md; this title and text are the mock's own.
+# Okta's page for a deactivated app is not documented publicly; this title and text are the mock's own.
 NOT_ACTIVE_TITLE = "403 App Not Active"
 NOT_ACTIVE_TEXT = (
     "Sorry, you cannot access {label} because it is not active in Okta. Please contact your administrator."

@@ -23,7 +23,7 @@ APP_EDITOR_ROLES = frozenset({SUPER_ADMIN, APP_ADMIN})
 
 LOGO_TYPES = ("image/png", "image/jpeg", "image/gif")
 MAX_LOGO_BYTES = 1024 * 1024
-"""AIW: App logo must be "PNG, JPG, or GIF … smaller than 1 MB" (okta-fidelity.md 1.6)."""
+"""AIW: App logo must be "PNG, JPG, or GIF … smaller than 1 MB" (the wizard's own text)."""
 
 GROUP_FILTERS: dict[str, str] = {
     "STARTS_WITH": "Starts with",

@@ -21,6 +21,7 @@ from mock_idp.admin.choices import (
 )
 from mock_idp.admin.records import GROUP_FILTERS, GroupAttributeStatement
 from mock_idp.admin.validation import UNSIGNED, text_error, url_error
+from mock_idp.encryption import ENCRYPTION_LABELS, KEY_TRANSPORT_LABELS, load_certificate
 from mock_idp.model import AttributeStatement, SamlApp
 
 FormData = Mapping[str, Sequence[str]]
@@ -33,10 +34,12 @@ MAX_ROWS = 50
 """More statement rows than this are refused (a bound on what one form can make the org store)."""
 
 SIGNED, UNSIGNED_LABEL = "Signed", "Unsigned"
+ENCRYPTED, UNENCRYPTED = "Encrypted", "Unencrypted"
+CERTIFICATE_REQUIRED = "Upload the encryption certificate of the service provider"
 YES, NO = "Yes", "No"
 INVALID_CHOICE = "Select a valid option"
 DEFAULT_ISSUER_TEMPLATE = "http://www.okta.com/${org.externalKey}"
-"""What the "SAML Issuer ID" field shows by default (okta-fidelity.md 1.6)."""
+"""What the "SAML Issuer ID" field shows by default (Okta's wizard)."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,11 @@ class SamlSettings:
     honor_force_authn: str = YES
     issuer: str = ""
     """Blank means Okta's default, ``http://www.okta.com/{externalKey}``."""
+    assertion_encryption: str = UNENCRYPTED
+    encryption_algorithm: str = "AES256_CBC"
+    key_transport_algorithm: str = "RSA_OAEP"
+    encryption_certificate: str = ""
+    """The uploaded certificate (PEM); kept across edits in a hidden field until another file is uploaded."""
     attribute_rows: tuple[AttributeRow, ...] = ()
     group_rows: tuple[GroupRow, ...] = ()
 
@@ -138,6 +146,10 @@ def from_form(data: FormData) -> SamlSettings:
         digest_algorithm=_first(data, "digest_algorithm", "SHA256"),
         honor_force_authn=_first(data, "honor_force_authn", YES),
         issuer=_first(data, "issuer").strip(),
+        assertion_encryption=_first(data, "assertion_encryption", UNENCRYPTED),
+        encryption_algorithm=_first(data, "encryption_algorithm", "AES256_CBC"),
+        key_transport_algorithm=_first(data, "key_transport_algorithm", "RSA_OAEP"),
+        encryption_certificate=_first(data, "encryption_certificate").strip(),
         attribute_rows=attributes,
         group_rows=groups,
     )
@@ -166,6 +178,10 @@ def from_app(app: SamlApp, group_statements: Sequence[GroupAttributeStatement] =
         digest_algorithm=app.digest_algorithm,
         honor_force_authn=YES if app.honor_force_authn else NO,
         issuer="" if app.issuer == default_issuer(app.external_key) else app.issuer,
+        assertion_encryption=ENCRYPTED if app.assertion_encrypted else UNENCRYPTED,
+        encryption_algorithm=app.encryption_algorithm,
+        key_transport_algorithm=app.key_transport_algorithm,
+        encryption_certificate=app.encryption_certificate,
         attribute_rows=tuple(
             AttributeRow(s.name, label_of(ATTRIBUTE_NAME_FORMATS, s.name_format), s.value)
             for s in app.attribute_statements
@@ -204,9 +220,24 @@ def validate(settings: SamlSettings) -> dict[str, str]:
     _choice(errors, "honor_force_authn", settings.honor_force_authn, (YES, NO))
     if settings.response == UNSIGNED_LABEL and settings.assertion_signature == UNSIGNED_LABEL:
         errors["signing"] = UNSIGNED
+    _validate_encryption(settings, errors)
     _validate_attribute_rows(settings, errors)
     _validate_group_rows(settings, errors)
     return errors
+
+
+def _validate_encryption(settings: SamlSettings, errors: dict[str, str]) -> None:
+    _choice(errors, "assertion_encryption", settings.assertion_encryption, (ENCRYPTED, UNENCRYPTED))
+    _choice(errors, "encryption_algorithm", settings.encryption_algorithm, ENCRYPTION_LABELS)
+    _choice(errors, "key_transport_algorithm", settings.key_transport_algorithm, KEY_TRANSPORT_LABELS)
+    if settings.encryption_certificate:
+        try:
+            load_certificate(settings.encryption_certificate)
+        except ValueError as exc:
+            message = str(exc)
+            errors["encryption_certificate"] = message[:1].upper() + message[1:]
+    elif settings.assertion_encryption == ENCRYPTED:
+        errors["encryption_certificate"] = CERTIFICATE_REQUIRED
 
 
 def _validate_attribute_rows(settings: SamlSettings, errors: dict[str, str]) -> None:
@@ -276,6 +307,10 @@ def app_settings(settings: SamlSettings, external_key: str | None = None) -> dic
         "signature_algorithm": settings.signature_algorithm,
         "digest_algorithm": settings.digest_algorithm,
         "honor_force_authn": settings.honor_force_authn == YES,
+        "assertion_encrypted": settings.assertion_encryption == ENCRYPTED,
+        "encryption_algorithm": settings.encryption_algorithm,
+        "key_transport_algorithm": settings.key_transport_algorithm,
+        "encryption_certificate": settings.encryption_certificate,
         "attribute_statements": attribute_statements(settings),
     }
     if settings.issuer:

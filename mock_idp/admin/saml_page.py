@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from flask import request
 
 from mock_idp.admin import saml_form
@@ -18,6 +20,7 @@ from mock_idp.admin.console import current_admin
 from mock_idp.admin.preview import preview_assertion
 from mock_idp.admin.records import GROUP_FILTERS
 from mock_idp.admin.saml_form import SamlSettings
+from mock_idp.encryption import ENCRYPTION_LABELS, KEY_TRANSPORT_LABELS, load_certificate
 from mock_idp.idp_session import current_org
 
 ADVANCED_FIELDS = (
@@ -28,12 +31,48 @@ ADVANCED_FIELDS = (
     "digest_algorithm",
     "honor_force_authn",
     "issuer",
+    "assertion_encryption",
+    "encryption_algorithm",
+    "key_transport_algorithm",
+    "encryption_certificate",
 )
+
+MAX_CERTIFICATE_BYTES = 64 * 1024
+"""A certificate file larger than this is refused unread."""
 
 
 def submitted_settings() -> SamlSettings:
-    """Read the Configure SAML form from the current request."""
-    return saml_form.from_form(request.form.to_dict(flat=False))
+    """Read the Configure SAML form from the request; an uploaded Encryption Certificate replaces the kept one."""
+    data = request.form.to_dict(flat=False)
+    upload = request.files.get("encryption_certificate_file")
+    if upload is not None and upload.filename:
+        data["encryption_certificate"] = [certificate_text(upload.stream.read(MAX_CERTIFICATE_BYTES + 1))]
+    return saml_form.from_form(data)
+
+
+def certificate_text(raw: bytes) -> str:
+    """Return an uploaded certificate as PEM text (DER converted); anything else comes back for validation to refuse."""
+    if len(raw) > MAX_CERTIFICATE_BYTES:
+        return "(file too large)"
+    if raw.lstrip().startswith(b"-----BEGIN"):
+        return raw.decode("ascii", errors="replace")
+    try:
+        return x509.load_der_x509_certificate(raw).public_bytes(serialization.Encoding.PEM).decode("ascii")
+    except ValueError:
+        return "(not a certificate)"
+
+
+def certificate_summary(pem: str) -> str:
+    """Describe the stored encryption certificate for the form (subject and expiry), or "" when there is none."""
+    if not pem:
+        return ""
+    try:
+        certificate = load_certificate(pem)
+    except ValueError:
+        return ""
+    names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    subject = f"CN={names[0].value!s}" if names else certificate.subject.rfc4514_string()
+    return f"{subject}, expires {certificate.not_valid_after_utc:%Y-%m-%d}"
 
 
 def form_context(
@@ -68,4 +107,8 @@ def form_context(
         "yes_no": [(v, v) for v in (saml_form.YES, saml_form.NO)],
         "attribute_formats": [(label_, label_) for label_ in ATTRIBUTE_NAME_FORMATS],
         "group_filters": list(GROUP_FILTERS.items()),
+        "encryption_choices": [(v, v) for v in (saml_form.UNENCRYPTED, saml_form.ENCRYPTED)],
+        "encryption_algorithms": list(ENCRYPTION_LABELS.items()),
+        "key_transport_algorithms": list(KEY_TRANSPORT_LABELS.items()),
+        "encryption_certificate_summary": certificate_summary(settings.encryption_certificate),
     }

@@ -8,7 +8,7 @@ BLANK = "This field cannot be left blank"
 INVALID_URL = "Must be a valid URL starting with http:// or https://"
 # Okta help (aiw-saml-reference): "The Single-sign on URL can't contain underscores (_)."
 UNDERSCORE = "The Single sign-on URL can't contain underscores (_)."
-# Okta API (okta-fidelity.md 1.5): "Either (or both) responseSigned or assertionSigned must be TRUE".
+# Okta Apps API: "Either (or both) responseSigned or assertionSigned must be TRUE".
 UNSIGNED = "Either (or both) responseSigned or assertionSigned must be TRUE"
 
 MAX_LABEL = 100

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from lxml import etree
 
 from mock_idp.attacks.dsig import first_descendant, remove
-from mock_idp.faults import OpContext
+from mock_idp.op_registry import OpContext
 
 EVIL_ASSERTION_ID = "_evil_assertion_ID"
 """SAMLRaider's ID for the forged assertion."""

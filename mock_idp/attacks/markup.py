@@ -3,7 +3,7 @@
 Exclusive c14n without comments drops comments and processing instructions and turns CDATA into text, so
 the signature stays valid; a reader that takes an element's first text node sees a shorter value
 (``owner@acme.example<!---->.evil.example`` reads as ``owner@acme.example``). The SP must read the whole
-signed value or refuse the message (attack-catalog.md 1.D).
+signed value or refuse the message (CVE-2017-11427 and its siblings).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from mock_idp.faults import OpContext, op
+from mock_idp.op_registry import OpContext, op
 from saml_xmlns import NS
 
 KINDS = ("comment", "cdata", "pi")

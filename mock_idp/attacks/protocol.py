@@ -10,7 +10,7 @@ from lxml import etree
 
 from mock_idp.attacks.common import first_assertion, make_evil
 from mock_idp.attacks.dsig import SigningKey, direct_signature, remove, sign_enveloped, x509_key_info
-from mock_idp.faults import OpContext, op
+from mock_idp.op_registry import OpContext, op
 from saml_xmlns import NS
 
 _TIME_TARGETS = {

@@ -1,6 +1,6 @@
 """Key and algorithm attacks: re-signing with the attacker's key, key confusion, and deviant signature profiles.
 
-Sources (attack-catalog.md 1.C, 1.F): SAMLRaider's re-sign and certificate cloning, pysaml2's HMAC key-data
+Sources: SAMLRaider's re-sign and certificate cloning, pysaml2's HMAC key-data
 fixtures (CVE-2021-21239), xml-crypto GHSA-c27r-x354-4m68 (HMAC keyed with the public certificate), pysaml2
 7.1.0's transform rules. ``resign_profile`` signs with the IdP's real key, so only the profile rule under
 test is broken: an SP that does not enforce it would accept the response.
@@ -36,8 +36,8 @@ from mock_idp.attacks.dsig import (
     sign_enveloped,
     x509_key_info,
 )
-from mock_idp.faults import OpContext, op
 from mock_idp.keys import Credential
+from mock_idp.op_registry import OpContext, op
 
 HMAC_SECRET = b"FOO\n"
 """The key pysaml2's HMAC fixtures carry in ``HMACKeyValue`` (base64 ``Rk9PCg==``)."""

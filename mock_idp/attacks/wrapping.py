@@ -1,6 +1,6 @@
 """Other see-what-is-signed attacks: pysaml2's XSW fixtures, duplicate IDs, a second assertion, misplaced signatures.
 
-Sources (attack-catalog.md 1.B): pysaml2 ``tests/xsw/*.xml`` (CVE-2020-5390, CVE-2021-21238), SAMLRaider
+Sources: pysaml2 ``tests/xsw/*.xml`` (CVE-2020-5390, CVE-2021-21238), SAMLRaider
 ``CVE_2022_41912.java``, python3-saml ``wrapped_response_2`` (a signature over another element), xml-crypto
 CVE-2025-29774 (two SignedInfo) and CVE-2025-29775 (a comment inside DigestValue).
 """
@@ -29,7 +29,7 @@ from mock_idp.attacks.dsig import (
     sign_enveloped,
     x509_key_info,
 )
-from mock_idp.faults import OpContext, op
+from mock_idp.op_registry import OpContext, op
 from saml_xmlns import MD, SAML, SAMLP, q
 
 

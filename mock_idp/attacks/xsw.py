@@ -22,7 +22,7 @@ from mock_idp.attacks.common import (
     make_evil,
 )
 from mock_idp.attacks.dsig import ds, remove
-from mock_idp.faults import OpContext, op
+from mock_idp.op_registry import OpContext, op
 from saml_xmlns import SAMLP, q
 
 

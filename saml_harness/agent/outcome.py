@@ -9,7 +9,7 @@ from saml_harness.agent.trace import Trace
 
 @dataclass
 class Outcome:
-    """What happened at the end of one SSO flow (design.md "Outcome" contract)."""
+    """What happened at the end of one SSO flow (the Outcome contract in ARCHITECTURE.md)."""
 
     accepted: bool
     """The SP established a session (its who-am-I answered with an identity)."""

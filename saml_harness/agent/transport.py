@@ -1,8 +1,8 @@
 """Send the user agent's loopback requests over kept-alive HTTP/1.1 connections of its own, one per origin.
 
-Why: ``requests.Session.request`` costs about twice a whole loopback round trip in Python work (environment
+Why: ``requests.Session.request`` costs more Python work than a whole loopback round trip (environment
 and proxy lookups, URL re-parsing, urllib3's pool, header copies), and ``http.client`` still parses every
-answer's headers with the ``email`` package; the suites make about twelve hops a case (issue 7). What goes on
+answer's headers with the ``email`` package; the suites make about twelve hops a case. What goes on
 the wire stays what requests sends, minus compression (``Accept-Encoding: identity``): the same method, URL
 (requests' own normalization), form body (``urlencode``'s bytes), cookies (requests' cookie jar and policy)
 and headers; and the answer reads as requests reads it (repeated headers joined, the same text encoding).
@@ -134,8 +134,8 @@ def _encoding_for(content_type: str | None) -> str | None:
 class CachingCookieJar(RequestsCookieJar):
     """requests' cookie jar, which also remembers the ``Cookie`` headers it computed until the jar changes.
 
-    Why: ``CookieJar.add_cookie_header`` checks every cookie against the policy on every request (~0.13 ms, about
-    a tenth of a loopback hop), while a flow's jar changes only on a few answers. The header is a function of
+    Why: ``CookieJar.add_cookie_header`` checks every cookie against the policy on every request (README
+    "Performance"), while a flow's jar changes only on a few answers. The header is a function of
     the jar's cookies, its policy, the URL's scheme, host and port, which of the jar's cookie paths the policy
     matches with the URL's path, and the clock (expiry); so it is reused while no cookie was set or cleared
     (every change goes through ``set_cookie`` or ``clear``), the policy object is the same, and no cookie in

@@ -2,8 +2,8 @@
 
 The server is waitress (a production WSGI server: HTTP/1.1 keep-alive, a pool of worker threads, no
 per-request thread or connection) when it is installed, else werkzeug's development server. Keep-alive
-matters: the suites' user agent and browsers reuse connections, which roughly halves the cost of a hop
-(issue 7, ``nox -s bench``).
+matters: the suites' user agent and browsers reuse connections, which saves a connection setup per hop
+(README "Performance").
 """
 
 from __future__ import annotations

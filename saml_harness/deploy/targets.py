@@ -37,8 +37,10 @@ TOP_KEYS = {
     "failure",
     "launch",
     "logout",
-    "claims",
     "profile",
+    # [claims] and [trust]: accepted so the strangers' target files (their final shape) load; not parsed yet.
+    "claims",
+    "trust",
 }
 
 
@@ -172,7 +174,7 @@ def load_target(path: Path, fetch: bool = True) -> TargetSpec:
         path=path,
         description=str(document.get("description", "")),
         allow_idp_initiated=bool(document.get("allow_idp_initiated", True)),
-        expectations=str(document.get("expectations", name)),
+        expectations=_expectations(path, str(document.get("expectations", name))),
         launch=launch,
     )
 
@@ -183,6 +185,11 @@ def _claims(table: dict[str, Any]) -> Claims:
     if clock_control_url is not None and not clock_control_url.startswith(("http://", "https://")):
         raise TargetError("[claims] clock_control_url must be an absolute http(s) URL")
     return Claims(clock_control_url=clock_control_url)
+
+
+def _expectations(path: Path, value: str) -> str:
+    """A ``*.toml`` value is a file beside the target file (made absolute); anything else names a fixtures file."""
+    return str((path.parent / value).resolve()) if value.endswith(".toml") else value
 
 
 def _origin(url: str) -> str:

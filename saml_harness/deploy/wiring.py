@@ -8,7 +8,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import requests
+from cryptography.hazmat.primitives.asymmetric import rsa
+from flask import Flask
+
 import saml_xmlns as xmlns
+from justcall_sp import create_app as create_sp
+from justcall_sp.db import DatabaseSnapshot
+from justcall_sp.service import JustCall
+from mock_idp import create_app as create_idp
+from mock_idp.keys import generate_rsa_key
+from mock_idp.model import SamlApp
+from mock_idp.org import Org, OrgSnapshot
 from saml_harness.agent.flows import Credentials, IdpSide, Target
 from saml_harness.deploy.clock import MovableClock, move_external_clock
 from saml_harness.deploy.demo import ASSIGNED_GROUPS, Demo, build_demo
@@ -21,21 +32,19 @@ ROOT = Path(__file__).resolve().parents[2]
 class RewindableKeys:
     """The IdP's RSA key source: keys handed out in order, and handed out again after ``rewind``.
 
-    Why: rotating Okta's key (the ``okta_rotate_key`` setup step) generates a 2048-bit RSA key, about 0.2 s
-    on the development VM, in every test that rotates. The per-test reset restores the org to the state
+    Why: rotating Okta's key (the ``okta_rotate_key`` setup step) generates a 2048-bit RSA key, which is costly
+    (README "Performance"), in every test that rotates. The per-test reset restores the org to the state
     taken at ``mark`` (right after wiring), which holds only the keys handed out before it; rewinding to the
     mark makes the next keys the same as in the previous test, still distinct from every key the org holds.
     """
 
     def __init__(self) -> None:
-        self._keys: dict[int, list[Any]] = {}
+        self._keys: dict[int, list[rsa.RSAPrivateKey]] = {}
         self._next: dict[int, int] = {}
         self._marked: dict[int, int] = {}
         self._lock = threading.Lock()
 
-    def __call__(self, key_size: int) -> Any:
-        from mock_idp.keys import generate_rsa_key
-
+    def __call__(self, key_size: int) -> rsa.RSAPrivateKey:
         with self._lock:
             keys = self._keys.setdefault(key_size, [])
             index = self._next.get(key_size, 0)
@@ -61,17 +70,17 @@ class Deployment:
     idp_server: LiveServer
     sp_server: LiveServer | None
     """The bundled SP's server; None when the suites run against an external target."""
-    okta: Any
-    """``mock_idp.org.Org`` of the IdP app."""
-    justcall: Any
-    """``justcall_sp.service.JustCall`` facade of the bundled SP; None for an external target."""
-    app: Any
-    """The JustCall ``SamlApp`` in the Okta org."""
+    okta: Org
+    """The IdP app's org (its in-process admin API)."""
+    justcall: JustCall | None
+    """The bundled SP's facade; None for an external target."""
+    app: SamlApp | None
+    """The JustCall app integration in the Okta org; None before Step 2 (``serve --fresh``)."""
     api_token: str
     """Bearer token of the bundled SP's JSON admin API (activity log)."""
     user_ids: dict[str, str] = field(default_factory=dict)
     group_ids: dict[str, str] = field(default_factory=dict)
-    _okta_snapshot: Any = None
+    _okta_snapshot: OrgSnapshot | None = None
     external: TargetSpec | None = None
     """The external target the suites run against, if any."""
     launched: LaunchedSp | None = None
@@ -79,8 +88,8 @@ class Deployment:
     """Where the IdP metadata and certificate for an external SP are written."""
     idp_api_token: str = ""
     """An SSWS token for the mock Okta Admin API (acts as Super Admin)."""
-    _justcall_snapshot: Any = None
-    """Every SP row right after wiring: restoring it is ~30x faster than re-seeding (bench: +25% suite speed)."""
+    _justcall_snapshot: DatabaseSnapshot | None = None
+    """Every SP row right after wiring: restoring it is much cheaper than seeding again (README "Performance")."""
     keys: RewindableKeys | None = None
     """The IdP's key source, rewound with the org on reset (None: the IdP generates every key afresh)."""
     clock: MovableClock = field(default_factory=MovableClock)
@@ -107,6 +116,20 @@ class Deployment:
         return self.external is None
 
     @property
+    def bundled_sp(self) -> JustCall:
+        """The bundled SP's facade, for SP-side setup (which an external target does not offer)."""
+        if self.justcall is None:
+            raise RuntimeError("the SP under test is an external target: JustCall-side setup is not available")
+        return self.justcall
+
+    @property
+    def okta_app(self) -> SamlApp:
+        """The JustCall app integration in the Okta org, once Step 2 created it."""
+        if self.app is None:
+            raise RuntimeError("the JustCall app integration does not exist in the Okta org yet (Step 2)")
+        return self.app
+
+    @property
     def idp_url(self) -> str:
         return self.idp_server.url
 
@@ -118,7 +141,7 @@ class Deployment:
     def target(self) -> Target:
         if self.external is not None:
             return self.external.target
-        assert self.sp_server is not None
+        assert self.sp_server is not None and self.justcall is not None
         acs_url, entity_id = self.justcall.sso_urls(self.demo.account.slug)
         sp_url = self.sp_server.url
         return Target(
@@ -161,7 +184,8 @@ class Deployment:
             self.clock.reset()
             if self.external is not None and self.external.target.claims.clock_control_url is not None:
                 move_external_clock(self.external.target.claims.clock_control_url, 0)
-        self.okta.restore(self._okta_snapshot)
+        if self._okta_snapshot is not None:
+            self.okta.restore(self._okta_snapshot)
         if self.keys is not None:
             self.keys.rewind()
         if self.trust_dir is not None:
@@ -183,7 +207,7 @@ class Deployment:
             self.sp_server.stop()
 
 
-def seed_okta(okta: Any, demo: Demo) -> tuple[dict[str, str], dict[str, str]]:
+def seed_okta(okta: Org, demo: Demo) -> tuple[dict[str, str], dict[str, str]]:
     """Create the demo people, groups and Okta admin in the org; return people's ids by email, groups' by name."""
     admin = demo.okta_admin
     okta.add_admin(admin.email, str(admin.password), admin.role, admin.first_name, admin.last_name)
@@ -197,7 +221,7 @@ def seed_okta(okta: Any, demo: Demo) -> tuple[dict[str, str], dict[str, str]]:
     return user_ids, group_ids
 
 
-def seed_justcall(justcall: Any, demo: Demo) -> None:
+def seed_justcall(justcall: JustCall, demo: Demo) -> None:
     """Create the demo JustCall accounts, domains and pre-existing users."""
     for account in (demo.account, *demo.other_accounts):
         justcall.create_account(account.slug, account.name, plan=account.plan)
@@ -214,7 +238,7 @@ def seed_justcall(justcall: Any, demo: Demo) -> None:
             )
 
 
-def create_okta_app(okta: Any, demo: Demo, acs_url: str, entity_id: str) -> Any:
+def create_okta_app(okta: Org, demo: Demo, acs_url: str, entity_id: str) -> SamlApp:
     """Step 2: create the SAML app integration with the values copied from JustCall."""
     return okta.create_saml_app(
         label=demo.app_label,
@@ -226,7 +250,7 @@ def create_okta_app(okta: Any, demo: Demo, acs_url: str, entity_id: str) -> Any:
     )
 
 
-def configure_justcall(justcall: Any, demo: Demo, okta: Any, app: Any) -> None:
+def configure_justcall(justcall: JustCall, demo: Demo, okta: Org, app: SamlApp) -> None:
     """Steps 1, 3 and 4 on the JustCall side: enable SSO and enter Okta's SSO URL, Issuer and certificate."""
     slug = demo.account.slug
     justcall.enable_sso(slug)
@@ -241,7 +265,32 @@ def configure_justcall(justcall: Any, demo: Demo, okta: Any, app: Any) -> None:
         raise RuntimeError(f"JustCall refused the SSO configuration: {result.errors}")
 
 
-def assign_people(okta: Any, demo: Demo, app: Any, user_ids: dict[str, str], group_ids: dict[str, str]) -> None:
+def encrypt_assertions(
+    deployment: Deployment,
+    *,
+    okta: bool = True,
+    justcall: bool = True,
+    algorithm: str = "AES256_CBC",
+    key_transport: str = "RSA_OAEP",
+) -> None:
+    """Switch Assertion Encryption on as the two admins would: JustCall's Encrypt assertions, then in Okta
+    Assertion Encryption = Encrypted with JustCall's encryption certificate uploaded (bundled SP only)."""
+    sp = deployment.bundled_sp  # Okta encrypts to JustCall's own certificate
+    slug = deployment.demo.account.slug
+    if justcall:
+        sp.set_encrypt_assertions(slug, True)
+    if okta:
+        certificate = sp.encryption_certificate(slug).decode("ascii")
+        deployment.okta.update_saml_app(
+            deployment.okta_app.id,
+            assertion_encrypted=True,
+            encryption_certificate=certificate,
+            encryption_algorithm=algorithm,
+            key_transport_algorithm=key_transport,
+        )
+
+
+def assign_people(okta: Org, demo: Demo, app: SamlApp, user_ids: dict[str, str], group_ids: dict[str, str]) -> None:
     """Step 5: assign people directly and the Sales group."""
     for person in demo.people:
         if person.assigned_directly:
@@ -262,9 +311,6 @@ def start_deployment(
     wire: bool = True,
 ) -> Deployment:
     """Start both apps on ``host`` and, unless ``wire`` is false, wire them as the help article says."""
-    from justcall_sp import create_app as create_sp
-    from mock_idp import create_app as create_idp
-
     demo = demo or build_demo()
     api_token = secrets.token_urlsafe(24)
     keys = RewindableKeys()
@@ -274,21 +320,21 @@ def start_deployment(
     )
     idp_server = LiveServer(idp_app, host, idp_port)
     idp_app.config["PUBLIC_URL"] = idp_server.url
-    idp_app.extensions["mock_okta"].public_url = idp_server.url
+    org_of(idp_app).public_url = idp_server.url
     sp_config: dict[str, Any] = {
         "SECRET_KEY": secrets.token_hex(16),
         "API_TOKEN": api_token,
-        # Demo passwords only: a cheap hash keeps per-test re-seeding fast (scrypt costs ~130 ms each).
+        # Demo passwords only: a cheap hash keeps seeding fast (scrypt is deliberately slow).
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "CLOCK": clock,
     }
     if database_url:
         sp_config["DATABASE_URL"] = database_url
-    sp_app = create_sp(sp_config) if instance_path is None else _create_sp_in(create_sp, sp_config, instance_path)
+    sp_app = create_sp(sp_config) if instance_path is None else _create_sp_in(sp_config, instance_path)
     sp_server = LiveServer(sp_app, host, sp_port)
     sp_app.config["PUBLIC_URL"] = sp_server.url
-    okta = idp_app.extensions["mock_okta"]
-    justcall = sp_app.extensions["justcall"]
+    okta = org_of(idp_app)
+    justcall = justcall_of(sp_app)
 
     user_ids, group_ids = seed_okta(okta, demo)
     seed_justcall(justcall, demo)
@@ -320,14 +366,12 @@ def start_external_deployment(
     The IdP's metadata and signing certificate are written to ``workdir`` for the SP to trust; a
     ``[launch]`` command in the target file starts the SP with them.
     """
-    from mock_idp import create_app as create_idp
-
     demo = demo or build_demo()
     clock = MovableClock()
     idp_app = create_idp({"ORG_NAME": demo.org_name, "SECRET_KEY": secrets.token_hex(16), "CLOCK": clock})
     idp_server = LiveServer(idp_app, host, idp_port)
     idp_app.config["PUBLIC_URL"] = idp_server.url
-    okta = idp_app.extensions["mock_okta"]
+    okta = org_of(idp_app)
     okta.public_url = idp_server.url
     user_ids, group_ids = seed_okta(okta, demo)
     target = spec.target
@@ -353,10 +397,10 @@ def start_external_deployment(
 
 def write_idp_trust(deployment: Deployment, workdir: Path) -> dict[str, str]:
     """Write the IdP metadata and certificate an external SP needs; return the launch placeholders."""
-    import requests
-
     workdir.mkdir(parents=True, exist_ok=True)
     okta, app = deployment.okta, deployment.app
+    if app is None:
+        raise ValueError("the Okta app integration does not exist yet (Step 2 not done)")
     metadata = requests.get(okta.metadata_url(app), timeout=10)
     metadata.raise_for_status()
     metadata_file = workdir / "idp-metadata.xml"
@@ -372,6 +416,20 @@ def write_idp_trust(deployment: Deployment, workdir: Path) -> dict[str, str]:
     }
 
 
-def _create_sp_in(create_sp: Any, config: dict[str, Any], instance_path: Path) -> Any:
+def org_of(idp_app: Flask) -> Org:
+    """Return the mock Okta app's org (``create_app`` puts it in ``extensions["mock_okta"]``)."""
+    org = idp_app.extensions["mock_okta"]
+    assert isinstance(org, Org)
+    return org
+
+
+def justcall_of(sp_app: Flask) -> JustCall:
+    """Return the JustCall app's facade (``create_app`` puts it in ``extensions["justcall"]``)."""
+    justcall = sp_app.extensions["justcall"]
+    assert isinstance(justcall, JustCall)
+    return justcall
+
+
+def _create_sp_in(config: dict[str, Any], instance_path: Path) -> Flask:
     config.setdefault("DATABASE_URL", f"sqlite:///{instance_path / 'justcall.sqlite3'}")
     return create_sp(config)

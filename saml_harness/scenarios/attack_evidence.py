@@ -1,34 +1,19 @@
 """Evidence checks for the attack ops: each proves the attack's shape is really in the XML that was sent.
 
-Registered in ``saml_harness.scenarios.evidence.EVIDENCE`` (imported from there). Shapes are read independently of the
+Registered in ``evidence_kit.EVIDENCE``; ``evidence.check_evidence`` runs them. Shapes are read independently of the
 IdP's attack code: by local names, IDs and signature values, never by calling ``mock_idp.attacks``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextvars import ContextVar
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from lxml import etree
 
-from saml_harness.scenarios.evidence import TIME_TOLERANCE, elements, evidence, parse_time, text_of
+from saml_harness.scenarios.evidence_kit import TIME_TOLERANCE, Sent, elements, evidence, parse_time, text_of
 from saml_harness.security import dsig_check
 from saml_xmlns import DS, SAML, q
-
-TRUSTED_CERTIFICATE: ContextVar[Callable[[], bytes | None] | None] = ContextVar("TRUSTED_CERTIFICATE", default=None)
-"""How to get the certificate the SP trusts (DER), set by ``check_evidence`` while it runs the checks.
-
-A function, asked once and only by the checks that compare with it (asking the SP is a database query).
-"""
-
-
-def trusted_certificate() -> bytes | None:
-    """Return the certificate the SP trusts (DER), or None when unknown."""
-    source = TRUSTED_CERTIFICATE.get()
-    return None if source is None else source()
-
 
 INVALID_SIGNATURE_VALUE = "VGhpcyBpcyB0aGUgaW52YWxpZCBzaWduYXR1cmU="
 """base64("This is the invalid signature"), saml2webssotest's value (the op's default)."""
@@ -109,7 +94,7 @@ _XSW_SHAPES = {
 
 @evidence("xsw")
 def _xsw(
-    root: etree._Element, now: datetime, variant: int, namespaced: bool = False, evil: str | None = None
+    root: etree._Element, sent: Sent, variant: int, namespaced: bool = False, evil: str | None = None
 ) -> str | None:
     path = _XSW_SHAPES[variant]
     if not _xpath_exists(root, f"boolean({path})"):
@@ -135,7 +120,7 @@ _PYSAML2_SHAPES = {
 
 
 @evidence("pysaml2_xsw")
-def _pysaml2(root: etree._Element, now: datetime, shape: str, evil: str | None = None) -> str | None:
+def _pysaml2(root: etree._Element, sent: Sent, shape: str, evil: str | None = None) -> str | None:
     path = _PYSAML2_SHAPES[shape]
     if not _xpath_exists(root, path):
         return f"pysaml2 {shape} shape not found ({path})"
@@ -143,7 +128,7 @@ def _pysaml2(root: etree._Element, now: datetime, shape: str, evil: str | None =
 
 
 @evidence("duplicate_id")
-def _duplicate_id(root: etree._Element, now: datetime, position: str = "after", evil: str | None = None) -> str | None:
+def _duplicate_id(root: etree._Element, sent: Sent, position: str = "after", evil: str | None = None) -> str | None:
     ids = [a.get("ID") for a in named(root, "Assertion")]
     if len(ids) < 2 or len(set(ids)) != 1:
         return f"expected two assertions with one ID, found IDs {ids}"
@@ -152,7 +137,7 @@ def _duplicate_id(root: etree._Element, now: datetime, position: str = "after", 
 
 @evidence("add_unsigned_assertion")
 def _unsigned_assertion(
-    root: etree._Element, now: datetime, position: str = "after", evil: str | None = None
+    root: etree._Element, sent: Sent, position: str = "after", evil: str | None = None
 ) -> str | None:
     extra = [a for a in named(root, "Assertion") if str(a.get("ID", "")).endswith("_attack")]
     if len(extra) != 1 or _signature_child(extra[0]) is not None:
@@ -161,7 +146,7 @@ def _unsigned_assertion(
 
 
 @evidence("move_signature")
-def _moved(root: etree._Element, now: datetime, source: str, to: str) -> str | None:
+def _moved(root: etree._Element, sent: Sent, source: str, to: str) -> str | None:
     places = {"response": root, "assertion": root.find(q(SAML, "Assertion"))}
     holder, signed = places.get(to), places.get(source)
     if holder is None or signed is None:
@@ -176,21 +161,21 @@ def _moved(root: etree._Element, now: datetime, source: str, to: str) -> str | N
 
 
 @evidence("sign_foreign_element")
-def _foreign_element(root: etree._Element, now: datetime, evil: str | None = None) -> str | None:
+def _foreign_element(root: etree._Element, sent: Sent, evil: str | None = None) -> str | None:
     assertion = root.find(q(SAML, "Assertion"))
     if _signature_child(root) is not None or (assertion is not None and _signature_child(assertion) is not None):
         return "the Response or Assertion still carries its own signature"
     signatures = named(root, "Signature")
     if len(signatures) != 1 or local(signatures[0].getparent()) != "EntityDescriptor":  # type: ignore[arg-type]
         return "expected exactly one signature, on an embedded EntityDescriptor"
-    trusted = trusted_certificate()
+    trusted = sent.trusted_certificate()
     if trusted is not None and not dsig_check.verifies_with_certificate(signatures[0], trusted):
         return "the EntityDescriptor signature is not a valid signature by the trusted key"
     return _forged(root, evil)
 
 
 @evidence("add_signed_info")
-def _two_signed_info(root: etree._Element, now: datetime, wrapped: bool = False, evil: str | None = None) -> str | None:
+def _two_signed_info(root: etree._Element, sent: Sent, wrapped: bool = False, evil: str | None = None) -> str | None:
     for signature in named(root, "Signature"):
         if len(named(signature, "SignedInfo")) >= 2:
             direct = len(signature.findall(q(DS, "SignedInfo")))
@@ -201,7 +186,7 @@ def _two_signed_info(root: etree._Element, now: datetime, wrapped: bool = False,
 
 
 @evidence("digest_comment")
-def _digest_comment(root: etree._Element, now: datetime, evil: str | None = None) -> str | None:
+def _digest_comment(root: etree._Element, sent: Sent, evil: str | None = None) -> str | None:
     for value in named(root, "DigestValue"):
         if any(isinstance(child, etree._Comment) for child in value):
             return _forged(root, evil)
@@ -221,14 +206,14 @@ def _targets(root: etree._Element, target: str) -> list[etree._Element]:
 @evidence("resign")
 def _resigned(
     root: etree._Element,
-    now: datetime,
+    sent: Sent,
     key: str,
     target: str = "both",
     forge: bool = True,
     evil: str | None = None,
     signature_method: str | None = None,
 ) -> str | None:
-    trusted = trusted_certificate()
+    trusted = sent.trusted_certificate()
     for element in _targets(root, target):
         signature = _signature_child(element)
         if signature is None:
@@ -273,7 +258,7 @@ def _uri(name: str, table: dict[str, str] = _PROFILE_URIS) -> str:
 @evidence("resign_profile")
 def _profile(
     root: etree._Element,
-    now: datetime,
+    sent: Sent,
     target: str = "assertion",
     signature_method: str = "rsa-sha256",
     digest_method: str = "sha256",
@@ -314,7 +299,7 @@ def _profile(
     if wrong:
         wanted = {k: expected[k] for k in wrong}
         return f"signature profile differs: got {wrong}, expected {wanted}"
-    trusted = trusted_certificate()
+    trusted = sent.trusted_certificate()
     checkable = trusted is not None and signature_method in ("rsa-sha256", "rsa-md5")
     if checkable and not dsig_check.verifies_with_certificate(signature, trusted):  # type: ignore[arg-type]
         return "the deviant signature is not a valid SignatureValue by the IdP's key"
@@ -322,7 +307,7 @@ def _profile(
 
 
 @evidence("replace_key_info")
-def _key_info(root: etree._Element, now: datetime, target: str, mode: str = "replace") -> str | None:
+def _key_info(root: etree._Element, sent: Sent, target: str, mode: str = "replace") -> str | None:
     elements_ = _targets(root, target)
     signature = _signature_child(elements_[0]) if elements_ else None
     if signature is None:
@@ -334,16 +319,14 @@ def _key_info(root: etree._Element, now: datetime, target: str, mode: str = "rep
         return f"no foreign certificate in KeyInfo (subjects {subjects})"
     if mode == "append" and len(subjects) < 2:
         return "expected the foreign certificate next to the IdP's"
-    trusted = trusted_certificate()
+    trusted = sent.trusted_certificate()
     if trusted is not None and not dsig_check.verifies_with_certificate(signature, trusted):
         return "the signature is no longer a valid IdP signature"
     return None
 
 
 @evidence("set_signature_value")
-def _signature_value(
-    root: etree._Element, now: datetime, target: str, value: str = INVALID_SIGNATURE_VALUE
-) -> str | None:
+def _signature_value(root: etree._Element, sent: Sent, target: str, value: str = INVALID_SIGNATURE_VALUE) -> str | None:
     elements_ = _targets(root, target)
     signature = _signature_child(elements_[0]) if elements_ else None
     found = None if signature is None else signature.find(q(DS, "SignatureValue"))
@@ -357,7 +340,7 @@ def _signature_value(
 @evidence("inject_markup")
 def _markup(
     root: etree._Element,
-    now: datetime,
+    sent: Sent,
     xpath: str,
     at: int | None = None,
     kind: str = "comment",
@@ -381,7 +364,7 @@ def _markup(
 
 
 @evidence("set_time_zoned")
-def _zoned(root: etree._Element, now: datetime, target: str, attr: str, offset_seconds: float, zone: str) -> str | None:
+def _zoned(root: etree._Element, sent: Sent, target: str, attr: str, offset_seconds: float, zone: str) -> str | None:
     paths = {
         "response": ".",
         "assertion": "saml2:Assertion",
@@ -390,7 +373,7 @@ def _zoned(root: etree._Element, now: datetime, target: str, attr: str, offset_s
         "authn_statement": ".//saml2:AuthnStatement",
     }
     values = [e.get(attr) for e in elements(root, paths[target])]
-    expected = now + timedelta(seconds=offset_seconds)
+    expected = sent.now + timedelta(seconds=offset_seconds)
     for value in values:
         if value is None or (zone != "none" and not value.endswith(zone)) or value.endswith("Z"):
             return f"{target}@{attr} is {value!r}, not written with zone {zone}"
@@ -401,7 +384,7 @@ def _zoned(root: etree._Element, now: datetime, target: str, attr: str, offset_s
 
 
 @evidence("add_element")
-def _added_element(root: etree._Element, now: datetime, parent: str, xml: str) -> str | None:
+def _added_element(root: etree._Element, sent: Sent, parent: str, xml: str) -> str | None:
     fragment = etree.fromstring(
         f'<w xmlns:saml2="{SAML}" xmlns:saml2p="{_SAMLP}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
         f'xmlns:xs="http://www.w3.org/2001/XMLSchema">{xml}</w>'.encode()
@@ -415,11 +398,11 @@ def _added_element(root: etree._Element, now: datetime, parent: str, xml: str) -
 
 
 @evidence("add_signed_assertion")
-def _second_signed(root: etree._Element, now: datetime, evil: str | None = None) -> str | None:
+def _second_signed(root: etree._Element, sent: Sent, evil: str | None = None) -> str | None:
     signed = [a for a in named(root, "Assertion") if _signature_child(a) is not None]
     if len(signed) != 2:
         return f"expected two signed assertions, found {len(signed)}"
-    trusted = trusted_certificate()
+    trusted = sent.trusted_certificate()
     if trusted is not None:
         for assertion in signed:
             signature = _signature_child(assertion)
@@ -429,7 +412,7 @@ def _second_signed(root: etree._Element, now: datetime, evil: str | None = None)
 
 
 @evidence("set_attr")
-def _attr(root: etree._Element, now: datetime, xpath: str, attr: str, value: str | None) -> str | None:
+def _attr(root: etree._Element, sent: Sent, xpath: str, attr: str, value: str | None) -> str | None:
     found = elements(root, xpath)
     if not found:
         return f"nothing at {xpath}"
@@ -438,16 +421,25 @@ def _attr(root: etree._Element, now: datetime, xpath: str, attr: str, value: str
 
 
 @evidence("set_text")
-def _text(root: etree._Element, now: datetime, xpath: str, value: str) -> str | None:
+def _text(root: etree._Element, sent: Sent, xpath: str, value: str) -> str | None:
     found = [text_of(e) for e in elements(root, xpath)]
     wrong = [t for t in found if t != value]
     return f"{xpath}: expected {value!r}, found {wrong or 'nothing'}" if wrong or not found else None
 
 
 @evidence("remove_attr")
-def _no_attr(root: etree._Element, now: datetime, xpath: str, attr: str) -> str | None:
+def _no_attr(root: etree._Element, sent: Sent, xpath: str, attr: str) -> str | None:
     found = elements(root, xpath)
     if not found:
         return f"nothing at {xpath}"
     left = [e.get(attr) for e in found if e.get(attr) is not None]
     return f"{xpath}@{attr} is still present: {left}" if left else None
+
+
+@evidence("encrypted_key_elsewhere")
+def _encrypted_key_elsewhere(root: etree._Element, sent: Sent, uri: str = "") -> str | None:
+    found = elements(root, "saml2:EncryptedAssertion/xenc:EncryptedData/ds:KeyInfo/ds:RetrievalMethod")
+    if not found:
+        return "no RetrievalMethod in an EncryptedData"
+    where = found[0].get("URI") or ""
+    return f"RetrievalMethod still points inside the document ({where!r})" if where.startswith("#") else None

@@ -15,7 +15,7 @@ from saml_harness.scenarios.catalogue import Scenario
 JUSTCALL = Claims()
 """JustCall's own rules: the catalogue's expectations are written for these."""
 OKTA_WINDOW_S = 300
-"""Okta's validity window either side of IssueInstant (okta-fidelity.md)."""
+"""Okta's validity window either side of IssueInstant (real Okta responses: Conditions NotBefore and NotOnOrAfter)."""
 SKEW_MARGIN_S = 30
 """How far inside or beyond the claimed skew a time-window case steps: far more than a flow takes."""
 EVERY_ATTRIBUTE = "*"

@@ -10,7 +10,8 @@ from saml_harness.agent.user_agent import UserAgent
 from saml_harness.deploy.wiring import Deployment
 from saml_harness.scenarios.catalogue import Scenario
 from saml_harness.scenarios.claims import for_target
-from saml_harness.scenarios.evidence import TIME_TOLERANCE, check_evidence, issue_instant, parse
+from saml_harness.scenarios.evidence import check_evidence, issue_instant
+from saml_harness.scenarios.evidence_kit import TIME_TOLERANCE, parse
 from saml_harness.scenarios.runner import placeholders, run_scenario
 from saml_harness.scenarios.verdicts import PASS, POLICY_DIFFERENCE, Verdict, classify, signed_identities
 

@@ -27,7 +27,7 @@ OUTPUT_ENV = "REQUIREMENTS_JSON"
 """Environment variable naming where the plugin writes its JSON (default ``reports/requirements.json``)."""
 MARKER = "requirement"
 CHECKLIST_ITEMS = range(1, 33)
-"""attack-catalog.md section 2 numbers its checklist 1-32; every item needs at least one requirement."""
+"""The SP processing checklist (fixtures/requirements.toml) numbers its items 1-32; each needs a requirement."""
 
 LEVELS = ("MUST", "MUST NOT", "SHOULD", "SHOULD NOT", "MAY")
 VERDICTS = {
@@ -188,7 +188,7 @@ def build_report(
     gaps = [e["id"] for e in entries if e["verdict"] == "gap"]
     return {
         "about": (
-            "Traceability of the SAML SP processing checklist (attack-catalog.md section 2, items 1-32) to the "
+            "Traceability of the SAML SP processing checklist (items 1-32 of fixtures/requirements.toml) to the "
             "harness's scenarios and tests, with the verdict of this run. Each requirement lists the scenarios "
             "tracing it (each with the tests that ran it, per flow) and plain tests tracing it; 'declared_in' "
             "says where the trace is written. The verdict judges what ran in this session; 'not_run' lists the "

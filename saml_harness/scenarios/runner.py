@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from mock_idp.faults import FaultPlan
+from mock_idp.faults import Op as IdpOp
 from saml_harness.agent.flows import SP_INITIATED, judge, run_flow
 from saml_harness.agent.outcome import Outcome
 from saml_harness.agent.user_agent import UserAgent
@@ -15,7 +15,7 @@ from saml_harness.scenarios.setup_ops import apply_setup
 def placeholders(deployment: Deployment, email: str) -> dict[str, str]:
     """Return the values a scenario's op arguments may name, e.g. ``{sp_entity_id}/``."""
     target = deployment.target
-    issuer = str(deployment.okta.issuer(deployment.app))
+    issuer = deployment.okta.issuer(deployment.okta_app)
     local_part = email.split("@", 1)[0]
     return {
         "sp_url": target.sp_url,
@@ -31,14 +31,12 @@ def placeholders(deployment: Deployment, email: str) -> dict[str, str]:
     } | deployment.scenario_values
 
 
-def fault_plan(scenario: Scenario, values: dict[str, str]) -> Any:
+def fault_plan(scenario: Scenario, values: dict[str, str]) -> FaultPlan | None:
     """Translate the scenario's IdP-side fault into the mock IdP's ``FaultPlan`` (None when it injects none)."""
     if not scenario.injects_fault:
         return None
-    from mock_idp.faults import FaultPlan
-    from mock_idp.faults import Op as IdpOp
 
-    def ops(items: tuple[Op, ...]) -> tuple[Any, ...]:
+    def ops(items: tuple[Op, ...]) -> tuple[IdpOp, ...]:
         return tuple(IdpOp(op.name, {k: fill(v, values) for k, v in op.args.items()}) for op in items)
 
     return FaultPlan(

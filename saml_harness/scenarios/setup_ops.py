@@ -6,11 +6,15 @@ JustCall, downgrade the plan...), so the login that follows meets a realistic mi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
-from saml_harness.deploy.wiring import Deployment, configure_justcall, write_idp_trust
+from mock_idp.admin.records import GroupAttributeStatement
+from mock_idp.keys import make_credential
+from saml_harness.deploy.wiring import Deployment, configure_justcall, encrypt_assertions, write_idp_trust
+from saml_harness.scenarios.catalogue import Op
+from saml_xmlns import ATTRNAME_UNSPECIFIED
 
 SetupOp = Callable[..., None]
 SETUP_OPS: dict[str, SetupOp] = {}
@@ -30,12 +34,17 @@ BUNDLED_ONLY = frozenset(
         "sp_allow_idp_initiated",
         "sp_other_account_starts_sign_in",
         "sp_user_belongs_to_another_account",
+        "sp_encrypt_assertions",
+        "sp_rotate_encryption_certificate",
+        "sp_map_group_role",
+        # Okta encrypts to JustCall's own encryption certificate, which only the bundled SP hands out.
+        "okta_encrypt_assertions",
     }
 )
 """Setup steps that change the bundled SP's own settings; an external target cannot be changed so."""
 
 
-def apply_setup(deployment: Deployment, ops: Any, email: str) -> None:
+def apply_setup(deployment: Deployment, ops: Iterable[Op], email: str) -> None:
     """Run each ``Op`` of ``ops`` in order; ``email`` is the scenario's user."""
     for op in ops:
         try:
@@ -48,25 +57,25 @@ def apply_setup(deployment: Deployment, ops: Any, email: str) -> None:
 @setup_op
 def sp_disable_sso(d: Deployment, email: str) -> None:
     """JustCall admin turns SSO off."""
-    d.justcall.enable_sso(d.demo.account.slug, enabled=False)
+    d.bundled_sp.enable_sso(d.demo.account.slug, enabled=False)
 
 
 @setup_op
 def sp_set_plan(d: Deployment, email: str, plan: str) -> None:
     """The JustCall account moves to another plan (SSO needs Business)."""
-    d.justcall.set_plan(d.demo.account.slug, plan)
+    d.bundled_sp.set_plan(d.demo.account.slug, plan)
 
 
 @setup_op
 def sp_set_domain_verified(d: Deployment, email: str, verified: bool) -> None:
     """The account's email domain loses (or gains) its verification."""
-    d.justcall.add_domain(d.demo.account.slug, d.demo.account.domain, verified=verified)
+    d.bundled_sp.add_domain(d.demo.account.slug, d.demo.account.domain, verified=verified)
 
 
 @setup_op
 def sp_allow_idp_initiated(d: Deployment, email: str, allowed: bool) -> None:
     """JustCall admin allows or refuses sign-in started from the Okta dashboard."""
-    d.justcall.set_allow_idp_initiated(d.demo.account.slug, allowed)
+    d.bundled_sp.set_allow_idp_initiated(d.demo.account.slug, allowed)
 
 
 @setup_op
@@ -76,44 +85,86 @@ def sp_upload_active_certificate(d: Deployment, email: str) -> None:
         if d.trust_dir is not None:
             write_idp_trust(d, d.trust_dir)
         return
-    configure_justcall(d.justcall, d.demo, d.okta, d.app)
+    configure_justcall(d.justcall, d.demo, d.okta, d.okta_app)
 
 
 @setup_op
 def okta_activate_new_key(d: Deployment, email: str, not_before_days: float = -1, not_after_days: float = 3650) -> None:
     """Okta admin generates a certificate with the given validity (days from now) and activates it."""
-    from mock_idp.keys import make_credential
-
     now = d.okta.clock()
     # The org's own key source when the harness started it: the next key of the rewindable sequence is distinct
-    # from every key the org holds (as a fresh one is), and is not generated again in every test (~0.1 s each).
+    # from every key the org holds (as a fresh one is), and is not generated again in every test.
     credential = make_credential(
         d.demo.org_name,
         now + timedelta(days=not_before_days),
         now + timedelta(days=not_after_days),
         private_key=d.keys(2048) if d.keys is not None else None,
     )
-    key = d.okta.add_key(d.app.id, credential)
-    d.okta.activate_key(d.app.id, key.kid)
+    key = d.okta.add_key(d.okta_app.id, credential)
+    d.okta.activate_key(d.okta_app.id, key.kid)
 
 
 @setup_op
 def okta_rotate_key(d: Deployment, email: str) -> None:
     """Okta admin clicks Generate new certificate, then Activate (JustCall is not told)."""
-    key = d.okta.generate_key(d.app.id)
-    d.okta.activate_key(d.app.id, key.kid)
+    key = d.okta.generate_key(d.okta_app.id)
+    d.okta.activate_key(d.okta_app.id, key.kid)
 
 
 @setup_op
 def okta_unassign_user(d: Deployment, email: str) -> None:
     """Okta admin removes the user's direct assignment to JustCall."""
-    d.okta.unassign_user(d.app.id, d.user_ids[email])
+    d.okta.unassign_user(d.okta_app.id, d.user_ids[email])
 
 
 @setup_op
 def okta_update_app(d: Deployment, email: str, **settings: Any) -> None:
     """Okta admin edits the JustCall app's SAML settings."""
-    d.okta.update_saml_app(d.app.id, **settings)
+    d.okta.update_saml_app(d.okta_app.id, **settings)
+
+
+@setup_op
+def sp_encrypt_assertions(d: Deployment, email: str) -> None:
+    """JustCall admin turns on Encrypt assertions (Settings -> Security -> Single Sign-On)."""
+    encrypt_assertions(d, okta=False)
+
+
+@setup_op
+def okta_encrypt_assertions(
+    d: Deployment, email: str, algorithm: str = "AES256_CBC", key_transport: str = "RSA_OAEP"
+) -> None:
+    """Okta admin sets Assertion Encryption to Encrypted and uploads JustCall's encryption certificate."""
+    encrypt_assertions(d, justcall=False, algorithm=algorithm, key_transport=key_transport)
+
+
+@setup_op
+def sp_rotate_encryption_certificate(d: Deployment, email: str) -> None:
+    """JustCall admin generates a new encryption certificate and does not upload it to Okta."""
+    d.bundled_sp.rotate_encryption_certificate(d.demo.account.slug)
+
+
+@setup_op
+def okta_group_statement(
+    d: Deployment, email: str, name: str = "groups", filter_type: str = "STARTS_WITH", filter_value: str = "JustCall"
+) -> None:
+    """Okta admin adds a Group Attribute Statement (Name, Filter) to the JustCall app."""
+    statement = GroupAttributeStatement(name, ATTRNAME_UNSPECIFIED, filter_type, filter_value)
+    d.okta.update_app_integration(d.okta_app.id, group_attribute_statements=[statement])
+
+
+@setup_op
+def okta_add_user_to_group(d: Deployment, email: str, group: str) -> None:
+    """Okta admin puts the scenario's user in ``group`` (created if the org has no such group)."""
+    found = next((g for g in d.okta.groups() if g.name == group), None) or d.okta.add_group(group)
+    d.okta.add_user_to_group(found.id, d.user_ids[email])
+
+
+@setup_op
+def sp_map_group_role(d: Deployment, email: str, group: str, role: str, every_login: bool = False) -> None:
+    """JustCall admin maps an Okta group to a role (Roles from Okta groups)."""
+    errors = d.bundled_sp.set_group_roles(d.demo.account.slug, [(group, role)], every_login)
+    if errors:
+        raise ValueError(f"JustCall refused the group mapping: {errors}")
 
 
 @setup_op
@@ -129,13 +180,13 @@ def sp_other_account_starts_sign_in(d: Deployment, email: str) -> None:
     from saml_harness.agent.trace import saml_from_query
 
     other = next(a for a in d.demo.other_accounts if a.plan == "business")
-    d.justcall.add_domain(other.slug, other.domain, verified=True)
-    d.justcall.enable_sso(other.slug)
-    result = d.justcall.configure_sso(
+    d.bundled_sp.add_domain(other.slug, other.domain, verified=True)
+    d.bundled_sp.enable_sso(other.slug)
+    result = d.bundled_sp.configure_sso(
         other.slug,
-        idp_sso_url=d.okta.sso_url(d.app),
-        idp_issuer=d.okta.issuer(d.app),
-        certificate=d.okta.active_certificate_pem(d.app.id),
+        idp_sso_url=d.okta.sso_url(d.okta_app),
+        idp_issuer=d.okta.issuer(d.okta_app),
+        certificate=d.okta.active_certificate_pem(d.okta_app.id),
         default_role=d.demo.default_role,
     )
     if result.errors:
@@ -157,4 +208,4 @@ def sp_user_belongs_to_another_account(d: Deployment, email: str) -> None:
     """The scenario's person already has a JustCall user, in another account (Globex), under the same email."""
     person = next(p for p in d.demo.people if p.email == email)
     other = d.demo.other_accounts[0]
-    d.justcall.add_user(other.slug, email, person.first_name, person.last_name, "Agent")
+    d.bundled_sp.add_user(other.slug, email, person.first_name, person.last_name, "Agent")

@@ -1,7 +1,7 @@
 """Give each case outcome one verdict class, so a failure against any SP means something.
 
-A gate that prints an impersonation and a different attribute spelling the same way gets switched off
-(issue 11): the class says how bad a deviation is, and only the bad ones fail a run.
+A gate that prints an impersonation and a different attribute spelling the same way gets switched off:
+the class says how bad a deviation is, and only the bad ones fail a run.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from typing import Any
 from hypothesis import strategies as st
 from lxml import etree
 
+from mock_idp.faults import FaultPlan
 from saml_xmlns import SAML, q
 
 Step = tuple[Any, ...]
@@ -324,8 +325,6 @@ def replay(path: Path) -> int:
     try:
         credentials = deployment.credentials("assigned")
         if not document["response_signed"]:
-            from mock_idp.faults import FaultPlan
-
             deployment.okta.set_next_login_plan(credentials.username, FaultPlan(signing={"response_signed": False}))
         genuine = capture(UserAgent(), deployment.target, deployment.idp, credentials)
         delivery = post_to_acs(deployment.target, {"SAMLResponse": encode(apply(mutation, genuine.xml))})

@@ -1,4 +1,4 @@
-"""Build hostile XML documents from a genuine signed response, byte for byte (attack-catalog.md 1.B, 1.D, 1.E).
+"""Build hostile XML documents from a genuine signed response, byte for byte (IDs, comments, DTDs, entities).
 
 These attacks live below the tree level (DOCTYPEs, entities, parser differentials), so they are built on the
 serialized bytes. Each builder is a pure function: a genuine response in, the hostile document out.

@@ -9,15 +9,15 @@ from typing import Any
 import requests
 from sqlalchemy import func, select
 
+from justcall_sp.models import Base
+from justcall_sp.service import JustCall
 from saml_harness.agent.user_agent import UserAgent, form_values
 
 ACTIVITY_TABLE = "sso_activity"
 
 
-def row_counts(justcall: Any) -> dict[str, int]:
+def row_counts(justcall: JustCall) -> dict[str, int]:
     """Return the number of rows of every table of the JustCall SP (``justcall`` is its facade)."""
-    from justcall_sp.models import Base
-
     with justcall.db.session() as session:
         return {
             table.name: int(session.execute(select(func.count()).select_from(table)).scalar_one())

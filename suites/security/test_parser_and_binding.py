@@ -1,4 +1,5 @@
-"""XML parser and binding attacks over real HTTP (attack-catalog.md 1.B, 1.D, 1.E, 1.I).
+"""XML parser and binding attacks over real HTTP (duplicate IDs, comment truncation as in CVE-2017-11427,
+DTD/XXE/entity expansion, HTTP binding misuse).
 
 Each hostile delivery must get a 4xx with a clear message, never a 5xx; nobody may be signed in; nothing
 may be written but the activity-log row; and the loopback canary must receive no request.

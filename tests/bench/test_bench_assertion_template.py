@@ -1,4 +1,4 @@
-"""The Response template (fast path) writes exactly what the generic builders write (issue 7)."""
+"""The Response template (fast path) writes exactly what the generic builders write."""
 
 from __future__ import annotations
 

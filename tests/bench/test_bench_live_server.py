@@ -1,4 +1,4 @@
-"""The live servers behind the suites: waitress with keep-alive by default, werkzeug as the fallback (issue 7)."""
+"""The live servers behind the suites: waitress with keep-alive by default, werkzeug as the fallback."""
 
 from __future__ import annotations
 

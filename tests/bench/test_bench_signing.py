@@ -1,4 +1,4 @@
-"""The fast in-place signer gives byte-for-byte what signxml's OktaStyleSigner gives (issue 7).
+"""The fast in-place signer gives byte-for-byte what signxml's OktaStyleSigner gives.
 
 RSA PKCS#1 v1.5 is deterministic, so the same tree signed both ways must serialize identically: default
 settings, SHA-1, one signature only, no attributes, IdP-initiated, and every catalogue scenario's pre-sign fault.

@@ -1,4 +1,4 @@
-"""The SP database helpers added for speed: snapshot/restore and read-only sessions (issue 7)."""
+"""The SP database helpers added for speed: snapshot/restore and read-only sessions."""
 
 from __future__ import annotations
 

@@ -100,12 +100,14 @@ def test_no_assertion_is_refused(client: FlaskClient, fake_idp: FakeIdp, jc: Jus
     expect_rejected(jc, post_acs(client, tostring(root)), "assertion.count")
 
 
-def test_encrypted_assertion_is_refused(client: FlaskClient, fake_idp: FakeIdp, jc: JustCall) -> None:
+def test_encrypted_assertion_is_refused_while_encryption_is_off(
+    client: FlaskClient, fake_idp: FakeIdp, jc: JustCall
+) -> None:
     spec = fake_idp.spec(sign_assertion=False)
     root = build_unsigned(spec)
     root.remove(find(root, "saml2:Assertion"))
     etree.SubElement(root, q(SAML, "EncryptedAssertion"))
-    expect_rejected(jc, post_acs(client, tostring(sign(root, spec))), "assertion.count")
+    expect_rejected(jc, post_acs(client, tostring(sign(root, spec))), "encryption.not_enabled")
 
 
 def test_assertion_nested_in_an_unknown_element_is_refused(

@@ -1,4 +1,4 @@
-"""Hardening found by the security suite (issue 5): each test pins one fix, with its rule."""
+"""Hardening found by the security suite: each test pins one fix, with its rule."""
 
 from __future__ import annotations
 

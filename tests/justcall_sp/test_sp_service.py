@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -97,11 +96,9 @@ def test_activity_filters(accounts: JustCall, app: Flask, fake_idp: FakeIdp) -> 
     assert accounts.activity(reference="NOPE") == []
 
 
-def test_reset_drops_every_row_quickly(accounts: JustCall, app: Flask, fake_idp: FakeIdp) -> None:
+def test_reset_drops_every_row_and_keeps_the_schema(accounts: JustCall, app: Flask, fake_idp: FakeIdp) -> None:
     post_acs(app.test_client(), fake_idp.response())
-    started = time.perf_counter()
     accounts.reset()
-    assert time.perf_counter() - started < 1.0
     assert accounts.get_account(SLUG) is None and accounts.get_user(OWNER) is None
     assert accounts.activity() == []
     accounts.create_account(SLUG, "Acme again")  # the schema is still there

@@ -1,4 +1,4 @@
-"""The Response the mock builds has Okta's exact shape (okta-fidelity.md 1.3)."""
+"""The Response the mock builds has Okta's exact shape (as in real Okta responses)."""
 
 from __future__ import annotations
 

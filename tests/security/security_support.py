@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from mock_idp import create_app
 from mock_idp.faults import FaultPlan
+from mock_idp.keys import make_credential
 from mock_idp.model import SamlApp, User
 from mock_idp.org import Org
 from mock_idp.pipeline import Login, issue
@@ -75,4 +77,24 @@ class Idp:
         """Issue the response ``scenario`` describes (its plan, placeholders filled); SP-initiated if it must be."""
         plan = fault_plan(scenario, self.placeholders) or FaultPlan()
         request_id = "_request" if scenario.flows == ("sp_initiated",) else None
-        return self.issue(plan, request_id)
+        app = self.app
+        for op in scenario.setup:
+            if op.name == "okta_encrypt_assertions":
+                # The Okta half of the setup step, with a stand-in for JustCall's encryption certificate.
+                self.app = self.org.update_saml_app(
+                    app.id,
+                    assertion_encrypted=True,
+                    encryption_certificate=self.sp_encryption_certificate,
+                    encryption_algorithm=op.args.get("algorithm", "AES256_CBC"),
+                    key_transport_algorithm=op.args.get("key_transport", "RSA_OAEP"),
+                )
+        try:
+            return self.issue(plan, request_id)
+        finally:
+            self.app = app
+
+    @cached_property
+    def sp_encryption_certificate(self) -> str:
+        now = datetime.now(UTC)
+        credential = make_credential("justcall-encryption", now - timedelta(days=1), now + timedelta(days=365))
+        return credential.cert_pem.decode("ascii")

@@ -44,6 +44,23 @@ def test_evidence_is_not_satisfied_by_a_genuine_response(idp: Idp, scenario: Sce
     assert check_evidence(scenario, genuine, idp.placeholders, idp.certificate_der) != []
 
 
+def test_the_trusted_certificate_reaches_the_checks_as_an_argument_asked_once(idp: Idp) -> None:
+    """A re-signed or extended response must still verify with the key the SP trusts: passed in, not global."""
+    scenario = next(s for s in SECURITY if s.id == "security.keyinfo.replace.response.both_signed")
+    xml = idp.issue_for(scenario)
+    asked: list[bytes] = []
+
+    def trusted() -> bytes:
+        asked.append(idp.certificate_der)
+        return idp.certificate_der
+
+    assert check_evidence(scenario, xml, idp.placeholders, trusted) == []
+    assert len(asked) == 1
+    stranger = Idp.create().certificate_der
+    problems = check_evidence(scenario, xml, idp.placeholders, stranger)
+    assert problems == ["replace_key_info: the signature is no longer a valid IdP signature"]
+
+
 # ------------------------------------------------------------------------------------------------ XSW shapes
 
 

@@ -1,4 +1,5 @@
-"""The byte-level builders produce the documented recipes (attack-catalog.md 1.B, 1.D, 1.E)."""
+"""The byte-level builders produce the documented recipes (duplicate IDs, comment and CDATA truncation, DTD and
+entity attacks)."""
 
 from __future__ import annotations
 

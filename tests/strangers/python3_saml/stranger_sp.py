@@ -1,7 +1,7 @@
 """A "stranger" SAML SP on python3-saml (not JustCall's stack), to prove the harness's external-target mechanism.
 
 Test support code, not product. It imports nothing from ``justcall_sp`` or ``mock_idp``: it knows the IdP only
-through the metadata file the harness writes, exactly as a third-party SP would.
+through its metadata (a file the harness writes, or the harness's metadata URL), exactly as a third-party SP would.
 
 Policies python3-saml leaves to the application, implemented here:
 
@@ -15,30 +15,23 @@ Policies python3-saml leaves to the application, implemented here:
   accepted assertion ID is kept until the assertion could no longer pass python3-saml's time checks; a second
   use is refused.
 
-Run: ``python tests/stranger_sp --host 127.0.0.1 --port 8000 --idp-metadata idp.xml [--allow-unsolicited]``.
+Run: ``python tests/strangers/python3_saml --port 8000 (--idp-metadata idp.xml | --idp-metadata-url URL)
+[--allow-unsolicited] [--weaken nameid-first-text|keyinfo-cert|any-signature]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import binascii
-import html
+import hashlib
 import logging
 import math
-import secrets
-import signal
 import sys
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Any
-from urllib.parse import urlsplit
 
-from flask import Flask, Response, jsonify, redirect, request, session
+import xmlsec
+from flask import Flask, Response, redirect, request
 from flask.typing import ResponseReturnValue
 from lxml import etree
 from onelogin.saml2.auth import OneLogin_Saml2_Auth
@@ -47,56 +40,60 @@ from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 from onelogin.saml2.settings import OneLogin_Saml2_Settings
 from onelogin.saml2.utils import OneLogin_Saml2_Utils
 from onelogin.saml2.xml_utils import OneLogin_Saml2_XML
-from werkzeug.serving import make_server
+
+KIT_DIR = str(Path(__file__).resolve().parents[1])
+"""``tests/strangers``: the strangers are script directories, not packages, so the shared kit is found by path."""
+if KIT_DIR not in sys.path:
+    sys.path.insert(0, KIT_DIR)
+
+from stranger_kit import (  # noqa: E402  (needs the path above)
+    EMAIL_ATTRIBUTE,
+    REQUEST_LIFETIME,
+    SESSION_COOKIE,
+    Ledger,
+    Refused,
+    add_common_arguments,
+    create_web_app,
+    email_form,
+    error_page,
+    local_path,
+    metadata_source,
+    posted_saml_response,
+    read_metadata,
+    serve,
+    sign_in,
+    weaknesses,
+)
+
+__all__ = ["REQUEST_LIFETIME", "SESSION_COOKIE", "Refused", "StrangerSp", "create_app", "local_path", "main"]
 
 log = logging.getLogger("stranger_sp")
 
 BINDING_POST = OneLogin_Saml2_Constants.BINDING_HTTP_POST
 NAMEID_EMAIL = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
-SESSION_COOKIE = "stranger_session"
-EMAIL_ATTRIBUTE = "email"
-
-REQUEST_LIFETIME = 600.0
-"""Seconds an AuthnRequest stays answerable: time for a person to sign in at the IdP, short enough to age out."""
-MAX_PENDING = 10_000
-"""Outstanding AuthnRequests kept (oldest dropped first), so abandoned logins cannot grow memory forever."""
 CLOCK_DRIFT = float(OneLogin_Saml2_Constants.ALLOWED_CLOCK_DRIFT)
 """python3-saml's tolerance on Conditions times; a replay-cache entry must outlive it."""
 
-NS = {"samlp": OneLogin_Saml2_Constants.NS_SAMLP, "saml": OneLogin_Saml2_Constants.NS_SAML}
+NS = {
+    "samlp": OneLogin_Saml2_Constants.NS_SAMLP,
+    "saml": OneLogin_Saml2_Constants.NS_SAML,
+    "ds": OneLogin_Saml2_Constants.NS_DS,
+}
 _BEARER_IRT = "saml:Subject/saml:SubjectConfirmation/saml:SubjectConfirmationData/@InResponseTo"
 
 
-class Refused(Exception):
-    """The ACS refuses the post; ``status`` is 400 for malformed input, 403 for an invalid response."""
+@dataclass(kw_only=True)
+class StrangerSp(Ledger):
+    """The SP's configuration; its state (pending requests, used assertion IDs) is the ``Ledger``'s."""
 
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-
-
-@dataclass
-class PendingRequest:
-    """An AuthnRequest this SP sent and whether a response has already answered it."""
-
-    expires_at: float
-    answered: bool = False
-
-
-@dataclass
-class StrangerSp:
-    """The SP's configuration and its only server-side state (pending requests, used assertion IDs)."""
-
-    idp_metadata: Path
+    idp_metadata: Path | str
+    """A metadata file, or the IdP's metadata URL; read again on every login (the IdP may have rotated its key)."""
     base_url: str
     """``http://host:port`` without a trailing slash; settable once the port is bound."""
     allow_unsolicited: bool = False
     strict: bool = True
-    clock: Callable[[], float] = time.time
-    _pending: dict[str, PendingRequest] = field(default_factory=dict)
-    _used_assertions: dict[str, float] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    weaken: frozenset[str] = frozenset()
+    """Deliberate weaknesses (``stranger_kit.WEAKNESSES``), for tests of the suites only."""
 
     @property
     def entity_id(self) -> str:
@@ -129,9 +126,9 @@ class StrangerSp:
         }
 
     def settings(self) -> dict[str, Any]:
-        """Return full settings, re-reading the IdP metadata file (the harness may have rotated the key)."""
+        """Return full settings, re-reading the IdP metadata (the harness may have rotated the key)."""
         parsed = OneLogin_Saml2_IdPMetadataParser.parse(
-            self.idp_metadata.read_bytes(), required_sso_binding=OneLogin_Saml2_Constants.BINDING_HTTP_REDIRECT
+            read_metadata(self.idp_metadata), required_sso_binding=OneLogin_Saml2_Constants.BINDING_HTTP_REDIRECT
         )
         idp = parsed.get("idp") or {}
         if not idp.get("entityId") or not idp.get("singleSignOnService", {}).get("url"):
@@ -140,46 +137,6 @@ class StrangerSp:
             raise ValueError(f"{self.idp_metadata} has no signing certificate")
         # Only the IdP part: the metadata's NameIDFormat list must not override this SP's own choice.
         return {**self.sp_settings(), "idp": idp}
-
-    def reset(self) -> None:
-        """Forget pending requests and used assertions (tests start each case clean)."""
-        with self._lock:
-            self._pending.clear()
-            self._used_assertions.clear()
-
-    def remember_request(self, request_id: str) -> None:
-        """Record an issued AuthnRequest so its response can be recognised."""
-        now = self.clock()
-        with self._lock:
-            for stale in [k for k, v in self._pending.items() if v.expires_at < now]:
-                del self._pending[stale]
-            while len(self._pending) >= MAX_PENDING:
-                del self._pending[next(iter(self._pending))]
-            self._pending[request_id] = PendingRequest(now + REQUEST_LIFETIME)
-
-    def check_request(self, request_id: str) -> None:
-        """Refuse an InResponseTo that names no live AuthnRequest of ours (before spending a signature check)."""
-        with self._lock:
-            pending = self._pending.get(request_id)
-        if pending is None:
-            raise Refused(403, f"InResponseTo {request_id!r} is not an AuthnRequest this SP issued")
-        if pending.expires_at < self.clock():
-            raise Refused(403, f"AuthnRequest {request_id!r} has expired; start the sign-in again")
-
-    def accept(self, assertion_id: str, keep_until: float, request_id: str | None) -> None:
-        """Atomically record the assertion as used and the request as answered, or refuse a second use."""
-        now = self.clock()
-        with self._lock:
-            for stale in [k for k, until in self._used_assertions.items() if until < now]:
-                del self._used_assertions[stale]
-            if assertion_id in self._used_assertions:
-                raise Refused(403, f"assertion {assertion_id!r} was already used (replay)")
-            pending = None if request_id is None else self._pending.get(request_id)
-            if request_id is not None and (pending is None or pending.answered):
-                raise Refused(403, f"AuthnRequest {request_id!r} was already answered")
-            self._used_assertions[assertion_id] = keep_until
-            if pending is not None:
-                pending.answered = True
 
 
 def request_data() -> dict[str, Any]:
@@ -193,37 +150,9 @@ def request_data() -> dict[str, Any]:
     }
 
 
-def local_path(value: str | None) -> str:
-    """Return ``value`` if it is a path on this site, else ``/`` (no open redirect via RelayState or next)."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
-        return "/"
-    parts = urlsplit(value)
-    return value if not parts.scheme and not parts.netloc else "/"
-
-
-def error_page(status: int, detail: str) -> Response:
-    """Render the failure markup the harness reads (``sso-error`` and ``sso-error-detail``)."""
-    body = (
-        "<!doctype html><html><head><title>SSO failed</title></head><body>"
-        '<h1 id="sso-error">SSO failed</h1>'
-        f'<p id="sso-error-detail">{html.escape(detail)}</p>'
-        '<p><a href="/">Home</a></p></body></html>'
-    )
-    return Response(body, status=status, mimetype="text/html")
-
-
 def decode_posted_response() -> etree._Element:
     """Return the posted SAMLResponse parsed, refusing missing, non-base64 or non-XML input (400)."""
-    values = request.form.getlist("SAMLResponse")
-    if not values or not values[0].strip():
-        raise Refused(400, "no SAMLResponse in the POST body")
-    if len(values) > 1:
-        raise Refused(400, f"{len(values)} SAMLResponse fields; exactly one is expected")
-    posted = values[0]
-    try:
-        xml = base64.b64decode("".join(posted.split()), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise Refused(400, f"SAMLResponse is not valid base64: {exc}") from exc
+    xml = posted_saml_response()
     try:
         # python3-saml's own hardened parser (no DTD, no entities): the tree python3-saml will see.
         root = OneLogin_Saml2_XML.to_etree(xml)
@@ -258,6 +187,61 @@ def replay_deadline(root: etree._Element, assertion_id: str, scd_not_on_or_after
     return max(times) + CLOCK_DRIFT if times else math.inf
 
 
+def trust_keyinfo_certificate(settings: dict[str, Any], root: etree._Element) -> dict[str, Any]:
+    """WEAKENED (``keyinfo-cert``): verify with the first certificate the response itself carries."""
+    found = root.xpath("//ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509Certificate/text()", namespaces=NS)
+    if not isinstance(found, list) or not found:
+        return settings
+    idp = {k: v for k, v in settings["idp"].items() if k != "x509certMulti"}
+    return settings | {"idp": idp | {"x509cert": "".join(str(found[0]).split())}}
+
+
+def first_text_identity(xml: bytes) -> str | None:
+    """WEAKENED (``nameid-first-text``): the email value's, else the NameID's, first text node only.
+
+    python3-saml's own parser drops comments, so the weakness parses again, keeping them, as naive code does.
+    """
+    root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+    for path in (
+        f"saml:Assertion/saml:AttributeStatement/saml:Attribute[@Name='{EMAIL_ATTRIBUTE}']/saml:AttributeValue",
+        "saml:Assertion/saml:Subject/saml:NameID",
+    ):
+        found = root.xpath(path, namespaces=NS)
+        if isinstance(found, list) and found and isinstance(found[0], etree._Element) and found[0].text:
+            return str(found[0].text)
+    return None
+
+
+def any_signature_identity(xml: bytes, settings: dict[str, Any]) -> tuple[str, str]:
+    """WEAKENED (``any-signature``): one signature that verifies anywhere vouches for the first assertion.
+
+    What signature-wrapping exploits: the signed element and the element read are not the same. Returns the first
+    Assertion's ID and identity (email value, else NameID); python3-saml's own checks are skipped altogether.
+    """
+    root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+    idp = settings["idp"]
+    certificate = idp.get("x509cert") or idp["x509certMulti"]["signing"][0]
+    xmlsec.tree.add_ids(root, ["ID"])  # lets a Reference "#id" find its element, as python3-saml's own call does
+    signatures = root.xpath("//ds:Signature", namespaces=NS)
+    if not isinstance(signatures, list) or not any(
+        OneLogin_Saml2_Utils.validate_node_sign(signature, root, OneLogin_Saml2_Utils.format_cert(certificate))
+        for signature in signatures
+    ):
+        raise Refused(403, "no signature in the response verifies with the IdP's certificate")
+    assertions = root.xpath("//saml:Assertion", namespaces=NS)
+    if not isinstance(assertions, list) or not assertions or not isinstance(assertions[0], etree._Element):
+        raise Refused(403, "the response carries no assertion")
+    first = assertions[0]
+    for path in (
+        f"saml:AttributeStatement/saml:Attribute[@Name='{EMAIL_ATTRIBUTE}']/saml:AttributeValue/text()",
+        "saml:Subject/saml:NameID/text()",
+    ):
+        values = first.xpath(path, namespaces=NS)
+        if isinstance(values, list) and values:
+            return str(first.get("ID") or ""), str(values[0]).strip()
+    raise Refused(403, "the first assertion names nobody")
+
+
 def create_app(
     idp_metadata: Path | str,
     *,
@@ -265,24 +249,18 @@ def create_app(
     allow_unsolicited: bool = False,
     strict: bool = True,
     secret_key: str | None = None,
+    weaken: frozenset[str] = frozenset(),
 ) -> Flask:
     """Create the stranger SP; ``app.extensions["stranger_sp"]`` is its state (set ``base_url`` after binding)."""
-
-    app = Flask(__name__)
-    app.config.update(
-        SECRET_KEY=secret_key or secrets.token_hex(32),
-        SESSION_COOKIE_NAME=SESSION_COOKIE,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        MAX_CONTENT_LENGTH=512 * 1024,
+    app = create_web_app("Stranger SP", secret_key)
+    sp = StrangerSp(
+        idp_metadata=idp_metadata,
+        base_url=base_url.rstrip("/"),
+        allow_unsolicited=allow_unsolicited,
+        strict=strict,
+        weaken=weaken,
     )
-    sp = StrangerSp(Path(idp_metadata), base_url.rstrip("/"), allow_unsolicited=allow_unsolicited, strict=strict)
     app.extensions["stranger_sp"] = sp
-
-    @app.get("/health")
-    def health() -> ResponseReturnValue:
-        """Answer liveness probes (the harness waits for this)."""
-        return Response("ok", mimetype="text/plain")
 
     @app.get("/metadata")
     def metadata() -> ResponseReturnValue:
@@ -299,15 +277,8 @@ def create_app(
     def login() -> ResponseReturnValue:
         """Without ``email`` show the company-email form; with it, send an AuthnRequest over HTTP-Redirect."""
         next_path = local_path(request.args.get("next"))
-        email = request.args.get("email", "").strip()
-        if not email:
-            return Response(
-                "<!doctype html><html><head><title>Sign in with SSO</title></head><body>"
-                '<form method="get" action="/login"><label>Company email <input name="email" type="email"></label>'
-                f'<input type="hidden" name="next" value="{html.escape(next_path)}">'
-                '<button type="submit">Continue</button></form></body></html>',
-                mimetype="text/html",
-            )
+        if not request.args.get("email", "").strip():
+            return email_form(next_path)
         try:
             auth = OneLogin_Saml2_Auth(request_data(), sp.settings())
         except Exception as exc:
@@ -334,10 +305,20 @@ def create_app(
         elif not sp.allow_unsolicited:
             raise Refused(403, "unsolicited response (no InResponseTo); this SP does not allow IdP-initiated SSO")
         try:
-            auth = OneLogin_Saml2_Auth(request_data(), sp.settings())
+            settings = sp.settings()
         except Exception as exc:
             log.exception("cannot load the IdP metadata")
             return error_page(503, f"IdP metadata unusable: {exc}")
+        if "keyinfo-cert" in sp.weaken:
+            settings = trust_keyinfo_certificate(settings, root)
+        if "any-signature" in sp.weaken:
+            xml = posted_saml_response()
+            assertion_id, email = any_signature_identity(xml, settings)
+            # Keyed on the whole response too: attack tools reuse one forged assertion ID in every response.
+            sp.accept(f"{assertion_id} {hashlib.sha256(xml).hexdigest()}", math.inf, request_id)
+            log.info("signed in %s WITHOUT python3-saml's checks (any-signature)", email)
+            return sign_in(email, email, {EMAIL_ATTRIBUTE: [email]}, request.form.get("RelayState"))
+        auth = OneLogin_Saml2_Auth(request_data(), settings)
         try:
             auth.process_response(request_id=request_id)
         except Exception as exc:
@@ -353,80 +334,44 @@ def create_app(
         attributes = {str(k): [str(v) for v in values] for k, values in auth.get_attributes().items()}
         emails = attributes.get(EMAIL_ATTRIBUTE) or []
         email = emails[0] if emails else auth.get_nameid()
+        if "nameid-first-text" in sp.weaken:
+            email = first_text_identity(posted_saml_response()) or email
         if not email:
             raise Refused(403, "the assertion carries neither an email attribute nor a NameID")
-        session.clear()
-        session.update(email=email, name_id=auth.get_nameid(), attributes=attributes)
         log.info("signed in %s (assertion %s, request %s)", email, assertion_id, request_id)
-        return redirect(local_path(request.form.get("RelayState")), code=303)
-
-    @app.get("/whoami")
-    def whoami() -> ResponseReturnValue:
-        """Tell the harness who is signed in (JSON), or 401."""
-        if "email" not in session:
-            return jsonify(error="not signed in"), 401
-        return jsonify(email=session["email"], attributes=session.get("attributes", {}))
-
-    @app.post("/logout")
-    def logout() -> ResponseReturnValue:
-        """End the local session (no SAML single logout)."""
-        session.clear()
-        return redirect("/", code=303)
-
-    @app.get("/")
-    def home() -> ResponseReturnValue:
-        """Show who is signed in, or a link to sign in."""
-        if "email" in session:
-            who = f'<p>Signed in as <span id="signed-in-as">{html.escape(session["email"])}</span></p>'
-            action = '<form method="post" action="/logout"><button type="submit">Sign out</button></form>'
-        else:
-            who, action = "<p>Not signed in.</p>", '<p><a href="/login">Sign in with SSO</a></p>'
-        return Response(
-            f"<!doctype html><html><head><title>Stranger SP</title></head><body><h1>Stranger SP</h1>{who}{action}"
-            "</body></html>",
-            mimetype="text/html",
-        )
+        return sign_in(email, auth.get_nameid(), attributes, request.form.get("RelayState"))
 
     return app
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Parse the command line the harness's target mechanism uses."""
-    parser = argparse.ArgumentParser(prog="python tests/stranger_sp", description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port (printed on the ready line)")
-    parser.add_argument("--idp-metadata", type=Path, required=True, help="IdP metadata XML, re-read on every login")
-    parser.add_argument("--allow-unsolicited", action="store_true", help="accept IdP-initiated responses")
+    """Parse the command line the harness's target mechanism uses; unusable metadata is a usage error."""
+    parser = argparse.ArgumentParser(prog="python tests/strangers/python3_saml", description=__doc__.splitlines()[0])
+    add_common_arguments(parser)
     parser.add_argument("--strict", action=argparse.BooleanOptionalAction, default=True, help="python3-saml strict")
     args = parser.parse_args(argv)
+    args.weaknesses = weaknesses(parser, args)
+    source = metadata_source(args)
     try:
-        StrangerSp(args.idp_metadata, "http://127.0.0.1").settings()
+        StrangerSp(idp_metadata=source, base_url="http://127.0.0.1").settings()
     except Exception as exc:
-        parser.error(f"--idp-metadata {args.idp_metadata}: {exc}")
+        flag = "--idp-metadata-url" if args.idp_metadata_url else "--idp-metadata"
+        parser.error(f"{flag} {source}: {exc}")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     """Serve until SIGTERM/SIGINT, printing ``ready http://host:port`` once listening."""
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    app = create_app(args.idp_metadata, allow_unsolicited=args.allow_unsolicited, strict=args.strict)
-    server = make_server(args.host, args.port, app, threaded=True)
+    app = create_app(
+        metadata_source(args), allow_unsolicited=args.allow_unsolicited, strict=args.strict, weaken=args.weaknesses
+    )
     sp: StrangerSp = app.extensions["stranger_sp"]
-    sp.base_url = f"http://{args.host}:{server.server_port}"
 
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+    def bound(base_url: str) -> None:
+        sp.base_url = base_url
 
-    signal.signal(signal.SIGTERM, stop)
-    print(f"ready {sp.base_url}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return 0
+    return serve(app, args.host, args.port, bound)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Start the stranger SP exactly as the harness's target mechanism will: ``python tests/stranger_sp ...``."""
+"""Start the stranger SP exactly as the harness's target mechanism will: ``python tests/strangers/python3_saml ...``."""
 
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ from saml_harness.agent.user_agent import Page, UserAgent
 from saml_harness.deploy.live import LiveServer
 from saml_xmlns import ATTRNAME_UNSPECIFIED, NAMEID_EMAIL
 
-STRANGER_DIR = Path(__file__).resolve().parents[1] / "stranger_sp"
-"""``tests/stranger_sp``: the SP is a script directory, not a package, so it is imported by path."""
+STRANGER_DIR = Path(__file__).resolve().parents[1] / "strangers" / "python3_saml"
+"""``tests/strangers/python3_saml``: the SP is a script directory, not a package, so it is imported by path."""
 if str(STRANGER_DIR) not in sys.path:
     sys.path.insert(0, str(STRANGER_DIR))
 

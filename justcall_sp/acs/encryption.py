@@ -1,0 +1,271 @@
+"""Decrypt the one EncryptedAssertion, then hand the ACS a plain Response whose assertion is what was signed.
+
+Order (SAMLCore 6.2, sign-then-encrypt; attack catalog 1.H): the Response signature, if any, is verified on the
+posted document first and the EncryptedAssertion is taken from what it signed; then the assertion is decrypted
+with JustCall's key and, if it carries its own signature, that signature is verified on the decrypted assertion.
+An assertion that neither signature covers is refused: encryption is not authentication (anyone holding
+JustCall's public certificate can encrypt). Decryption failures all give one reason whatever the cause (wrong
+key, bad padding, bad tag), so the ACS is no padding oracle.
+
+Hand-written on cryptography's primitives for the same reason as the mock IdP's side (no XML Encryption in
+signxml; xmlsec is a dev dependency only); tests/justcall_sp/test_sp_acs_encryption.py decrypts what python3-saml
+(xmlsec) encrypts, so the two sides are not one implementation checked against itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+from dataclasses import dataclass
+from datetime import datetime
+from xml.sax.saxutils import quoteattr
+
+from cryptography import x509
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.padding import MGF1, OAEP
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from lxml import etree
+
+from justcall_sp.acs import decode, response_checks, signatures
+from justcall_sp.acs.reasons import Reject
+from saml_xmlns import (
+    ALG_SHA1,
+    ALG_SHA256,
+    DS,
+    ENC_AES256_CBC,
+    ENC_AES256_GCM,
+    ENC_TYPE_ELEMENT,
+    ENC_TYPE_ENCRYPTED_KEY,
+    KT_RSA_1_5,
+    KT_RSA_OAEP_MGF1P,
+    SAML,
+    XENC,
+    q,
+)
+
+SUPPORTED_CIPHERS = {ENC_AES256_CBC: 32, ENC_AES256_GCM: 32}
+"""JustCall decrypts AES-256 only (CBC or GCM): Okta's default AES256-CBC works; AES-128 is refused as weaker."""
+_OAEP_DIGESTS = {None: hashes.SHA1, ALG_SHA1: hashes.SHA1, ALG_SHA256: hashes.SHA256}
+DECRYPT_FAILED = "the EncryptedAssertion cannot be decrypted with JustCall's encryption key"
+
+
+@dataclass(frozen=True)
+class Decryption:
+    """The account's Encrypt assertions setting: on means every assertion must come encrypted to this key."""
+
+    key: rsa.RSAPrivateKey
+
+
+def _x(local: str) -> str:
+    return q(XENC, local)
+
+
+# Profiles 4.1.4.2 allows <EncryptedAssertion>; JustCall takes one, as a direct child, and no plaintext Assertion
+# beside it (a plaintext one would be read unencrypted: python3-saml wantAssertionsEncrypted).
+def check_encryption_expected(root: etree._Element, decryption: Decryption | None) -> etree._Element | None:
+    """Return the EncryptedAssertion when the account decrypts; refuse the wrong kind for the setting."""
+    encrypted = list(root.iter(q(SAML, "EncryptedAssertion")))
+    if decryption is None:
+        if encrypted:
+            raise Reject(
+                "encryption.not_enabled",
+                "the response carries an EncryptedAssertion but Encrypt assertions is off in JustCall",
+            )
+        return None
+    if any(True for _ in root.iter(q(SAML, "Assertion"))):
+        raise Reject("encryption.required", "Encrypt assertions is on but the response has a plaintext Assertion")
+    if len(encrypted) != 1 or encrypted[0].getparent() is not root:
+        raise Reject("assertion.count", f"{len(encrypted)} EncryptedAssertion elements; exactly one is expected")
+    return encrypted[0]
+
+
+def _one(parent: etree._Element, tag: str, what: str) -> etree._Element:
+    found = parent.findall(tag)
+    if len(found) != 1:
+        raise Reject("encryption.invalid", f"{len(found)} {what} elements; exactly one is expected")
+    return found[0]
+
+
+def _octets(element: etree._Element, what: str) -> bytes:
+    value = element.find(f"{_x('CipherData')}/{_x('CipherValue')}")
+    if value is None or not (value.text or "").strip():
+        raise Reject("encryption.invalid", f"{what} has no CipherData/CipherValue")
+    try:
+        return base64.b64decode("".join((value.text or "").split()), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise Reject("encryption.invalid", f"{what} CipherValue is not base64") from exc
+
+
+# xmlenc-core 3.5.1 RetrievalMethod: only a same-document "#id" reference to an EncryptedKey is followed (no
+# network, attack catalog 1.H); otherwise the EncryptedKey must sit in the EncryptedData's KeyInfo.
+def _encrypted_key(encrypted_assertion: etree._Element, data: etree._Element) -> etree._Element:
+    key_info = data.find(q(DS, "KeyInfo"))
+    candidates = [] if key_info is None else key_info.findall(_x("EncryptedKey"))
+    retrieval = [] if key_info is None else key_info.findall(q(DS, "RetrievalMethod"))
+    for method in retrieval:
+        uri = method.get("URI", "")
+        if method.get("Type") != ENC_TYPE_ENCRYPTED_KEY or not uri.startswith("#") or len(uri) < 2:
+            raise Reject("encryption.invalid", f"RetrievalMethod {uri!r} is not a same-document EncryptedKey")
+        candidates += [k for k in encrypted_assertion.findall(_x("EncryptedKey")) if k.get("Id") == uri[1:]]
+    if len(candidates) != 1:
+        raise Reject("encryption.invalid", f"{len(candidates)} EncryptedKey elements for the data; one is expected")
+    return candidates[0]
+
+
+def _content_key(encrypted_key: etree._Element, private_key: rsa.RSAPrivateKey) -> bytes:
+    method = _one(encrypted_key, _x("EncryptionMethod"), "EncryptedKey EncryptionMethod")
+    algorithm = method.get("Algorithm")
+    if algorithm == KT_RSA_1_5:
+        # Policy (attack catalog 1.H; pysaml2 7.0.0 dropped it): RSA PKCS#1 v1.5 key transport is open to
+        # Bleichenbacher-style oracles, so JustCall never attempts it.
+        raise Reject("encryption.key_transport", "key transport RSA1.5 (rsa-1_5) is refused; use RSA-OAEP")
+    if algorithm != KT_RSA_OAEP_MGF1P:
+        raise Reject("encryption.key_transport", f"key transport {algorithm!r} is not supported; use RSA-OAEP")
+    digest = method.find(q(DS, "DigestMethod"))
+    digest_uri = None if digest is None else digest.get("Algorithm")
+    if digest_uri not in _OAEP_DIGESTS:
+        raise Reject("encryption.key_transport", f"RSA-OAEP digest {digest_uri!r} is not supported")
+    wrapped = _octets(encrypted_key, "EncryptedKey")
+    hash_class = _OAEP_DIGESTS[digest_uri]
+    try:
+        return private_key.decrypt(wrapped, OAEP(mgf=MGF1(algorithm=hashes.SHA1()), algorithm=hash_class(), label=None))
+    except ValueError as exc:
+        raise Reject("encryption.decrypt_failed", DECRYPT_FAILED) from exc
+
+
+def _decrypt_octets(uri: str, key: bytes, octets: bytes) -> bytes:
+    if len(key) != SUPPORTED_CIPHERS[uri]:
+        raise Reject("encryption.decrypt_failed", DECRYPT_FAILED)
+    try:
+        if uri == ENC_AES256_GCM:
+            if len(octets) < 12 + 16:
+                raise ValueError("too short")
+            return AESGCM(key).decrypt(octets[:12], octets[12:], None)
+        iv, body = octets[:16], octets[16:]
+        if not body or len(body) % 16:
+            raise ValueError("not whole blocks")
+        decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+        padded = decryptor.update(body) + decryptor.finalize()
+        # xmlenc-core 5.2: the last octet is the padding length (1..block size); the other padding octets are
+        # arbitrary, so only the length is checked.
+        length = padded[-1]
+        if not 1 <= length <= 16:
+            raise ValueError("bad padding length")
+        return padded[:-length]
+    except (ValueError, InvalidTag) as exc:
+        raise Reject("encryption.decrypt_failed", DECRYPT_FAILED) from exc
+
+
+def _plaintext_assertion(plaintext: bytes, in_scope: dict[str | None, str]) -> etree._Element:
+    """Parse the decrypted octets: exactly one element, a saml:Assertion (python3-saml 1.2.0's check).
+
+    xmlenc-core 4.3: the decrypted octets are parsed in the context of the EncryptedData's parent, so namespace
+    prefixes declared there (xmlsec does not repeat ``xmlns:saml2`` in the ciphertext) are in scope.
+    """
+    decode.check_no_dtd(plaintext)
+    if plaintext.lstrip().startswith(b"<?xml"):
+        plaintext = plaintext.split(b"?>", 1)[1]
+    declarations = "".join(
+        f" xmlns:{prefix}={quoteattr(uri)}" if prefix else f" xmlns={quoteattr(uri)}"
+        for prefix, uri in in_scope.items()
+    )
+    try:
+        holder = etree.fromstring(
+            f"<decrypted{declarations}>".encode() + plaintext + b"</decrypted>", parser=decode._parser()
+        )
+    except etree.XMLSyntaxError as exc:
+        # Same reason as a padding or key failure: telling "bad padding" from "not XML" is the CBC oracle of
+        # Jager and Somorovsky's "How to break XML Encryption" (the category is visible on the error page).
+        raise Reject("encryption.decrypt_failed", DECRYPT_FAILED) from exc
+    elements = [child for child in holder if isinstance(child.tag, str)]
+    if (holder.text or "").strip() or any((child.tail or "").strip() for child in holder):
+        raise Reject("encryption.decrypt_failed", DECRYPT_FAILED)
+    if len(elements) != 1 or elements[0].tag != q(SAML, "Assertion"):
+        names = ", ".join(etree.QName(e).localname for e in elements) or "nothing"
+        raise Reject(
+            "encryption.assertion_count", f"the EncryptedData holds {names}; exactly one Assertion is expected"
+        )
+    return elements[0]
+
+
+def decrypt_assertion(encrypted_assertion: etree._Element, private_key: rsa.RSAPrivateKey) -> etree._Element:
+    """Return the decrypted Assertion element (checks algorithms, the key reference and the content)."""
+    data = _one(encrypted_assertion, _x("EncryptedData"), "EncryptedData")
+    if data.get("Type") not in (None, ENC_TYPE_ELEMENT):
+        raise Reject("encryption.invalid", f"EncryptedData Type {data.get('Type')!r} is not Element")
+    method = _one(data, _x("EncryptionMethod"), "EncryptedData EncryptionMethod")
+    uri = method.get("Algorithm") or ""
+    if uri not in SUPPORTED_CIPHERS:
+        raise Reject(
+            "encryption.algorithm", f"encryption algorithm {uri!r} is not supported; use AES256-CBC or AES256-GCM"
+        )
+    key = _content_key(_encrypted_key(encrypted_assertion, data), private_key)
+    octets = _decrypt_octets(uri, key, _octets(data, "EncryptedData"))
+    return _plaintext_assertion(octets, dict(encrypted_assertion.nsmap))
+
+
+@dataclass(frozen=True)
+class Decrypted:
+    """The Response with its assertion in plaintext, and what the signature checks found."""
+
+    xml: bytes
+    root: etree._Element
+    assertion: etree._Element
+    signed: signatures.SignedAssertion
+
+
+def verify_and_decrypt(
+    xml: bytes,
+    root: etree._Element,
+    encrypted_assertion: etree._Element,
+    decryption: Decryption,
+    certificate: x509.Certificate,
+    now: datetime,
+) -> Decrypted:
+    """Verify the Response signature, decrypt what it signed, verify the assertion's own signature if present."""
+    response_sig = None
+    for signature in root.iter(q(DS, "Signature")):
+        if signature.getparent() is not root or response_sig is not None:
+            raise Reject("signature.invalid", "ds:Signature at an unexpected place in an encrypted response")
+        response_sig = signature
+    source = root
+    if response_sig is not None:
+        signatures.check_signature_profile(response_sig, root)
+        signatures.check_certificate_validity(certificate, now)
+        source = signatures.verify_signature(xml, response_sig, root, signatures.RESPONSE_LOCATION, certificate, now)
+        signed_encrypted = source.findall(q(SAML, "EncryptedAssertion"))
+        if len(signed_encrypted) != 1:
+            raise Reject("signature.invalid", "the signed Response does not contain exactly one EncryptedAssertion")
+        encrypted_assertion = signed_encrypted[0]
+    assertion = decrypt_assertion(encrypted_assertion, decryption.key)
+    # The plain document: what was signed (or posted, if unsigned), the signature already checked taken out,
+    # the EncryptedAssertion replaced by its plaintext. Every later check reads this.
+    plain = copy.deepcopy(source)
+    for signature in plain.findall(q(DS, "Signature")):
+        plain.remove(signature)
+    holder = plain.find(q(SAML, "EncryptedAssertion"))
+    assert holder is not None
+    holder.addnext(assertion)
+    plain.remove(holder)
+    plain_xml = etree.tostring(plain)
+    plain_root = decode.parse_xml(plain_xml)
+    response_checks.check_unique_ids(plain_root)
+    posted_assertion = response_checks.check_single_assertion(plain_root)
+    _, assertion_sig = signatures.find_signatures(plain_root, posted_assertion)
+    if assertion_sig is not None:
+        signatures.check_signature_profile(assertion_sig, posted_assertion)
+        signatures.check_certificate_validity(certificate, now)
+        signed = signatures.verify_signature(
+            plain_xml, assertion_sig, posted_assertion, signatures.ASSERTION_LOCATION, certificate, now
+        )
+        result = signatures.SignedAssertion(signed, response_signed=response_sig is not None, assertion_signed=True)
+    elif response_sig is not None:
+        # The Response signature covers the ciphertext this assertion came from (Okta's 2017 sample signs only it).
+        result = signatures.SignedAssertion(posted_assertion, response_signed=True, assertion_signed=False)
+    else:
+        raise Reject("signature.missing", "neither the Response nor the decrypted Assertion is signed")
+    return Decrypted(plain_xml, plain_root, posted_assertion, result)

@@ -1,7 +1,0 @@
-"""Let ``python tests/stranger_sp ...`` start the stranger SP (Python runs a directory's ``__main__.py``)."""
-
-import sys
-
-from stranger_sp import main
-
-sys.exit(main())
