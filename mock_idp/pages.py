@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from werkzeug.exceptions import HTTPException
 
 from mock_idp.authn_request import AuthnRequestError
@@ -18,8 +18,9 @@ NOT_FOUND_TITLE = "404 Page Not Found"
 
 
 def error_page(status: int, title: str, message: str) -> tuple[str, int]:
-    """Return an Okta-style error page with ``<title>{title}</title>``."""
-    return render_template("error.html", title=title, message=message, status=status), status
+    """Return an Okta-style error page with ``<title>{title}</title>`` under the org's header."""
+    org = current_app.extensions.get("mock_okta")
+    return render_template("error.html", title=title, message=message, status=status, org=org), status
 
 
 def not_assigned_page(label: str) -> tuple[str, int]:

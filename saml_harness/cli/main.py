@@ -3,137 +3,95 @@
 from __future__ import annotations
 
 import difflib
+import importlib
 import json
 import logging
-import secrets
-import signal
-import tempfile
-import threading
+import shutil
+import sys
 from pathlib import Path
-from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from saml_harness.deploy.control import ScenarioPicker, create_control_app
-from saml_harness.deploy.live import LiveServer
-from saml_harness.deploy.wiring import Deployment, start_deployment
+# Heavy modules (Flask, signxml, lxml, rich, Playwright) are imported inside the commands that use them, so that
+# `saml-harness --help` answers at once (3.6 s of imports before; tests/harness/test_cli_output.py checks it).
+
+LAZY_COMMANDS = {
+    "diagnose": (
+        "saml_harness.diagnose.command:diagnose_command",
+        "Explain why JustCall would accept or reject a captured Okta SAMLResponse.",
+    ),
+}
+"""Subcommands whose module loads only when they run: name -> (module:attribute, short help for --help)."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A command group that lists every subcommand in --help but imports a lazy one only when it runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            module, _, attribute = LAZY_COMMANDS[cmd_name][0].partition(":")
+            command: click.Command = getattr(importlib.import_module(module), attribute)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in LAZY_COMMANDS:
+                rows.append((name, LAZY_COMMANDS[name][1]))
+                continue
+            command = super().get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="saml-harness")
 def main() -> None:
     """SAML conformance harness: a mock Okta org, the bundled JustCall SP, and the suites that test it."""
-
-
-def describe(deployment: Deployment) -> dict[str, Any]:
-    """Return the machine-readable description ``serve --json`` prints: URLs and demo users."""
-    demo = deployment.demo
-    okta, app = deployment.okta, deployment.app
-    owner = demo.owner
-    admin = demo.okta_admin
-    return {
-        "fresh": app is None,
-        "idp_url": deployment.idp_url,
-        "idp_admin_url": f"{deployment.idp_url}/admin/",
-        "idp_admin": {"login": admin.email, "password": admin.password},
-        "idp_api_token": deployment.idp_api_token,
-        "idp_sign_in_url": f"{deployment.idp_url}/login/login.htm",
-        "idp_dashboard_url": f"{deployment.idp_url}/app/UserHome",
-        "idp_metadata_url": okta.metadata_url(app) if app else None,
-        "idp_sso_url": okta.sso_url(app) if app else None,
-        "idp_issuer": okta.issuer(app) if app else None,
-        "sp_url": deployment.sp_url,
-        "sp_login_url": f"{deployment.sp_url}/login",
-        "sp_sso_login_url": f"{deployment.sp_url}/login/sso",
-        "sp_me_url": f"{deployment.sp_url}/api/me",
-        "sp_settings_url": f"{deployment.sp_url}/settings/security/sso",
-        "sp_acs_url": deployment.target.acs_url,
-        "sp_entity_id": deployment.target.entity_id,
-        "sp_account": demo.account.slug,
-        "sp_activity_url": f"{deployment.sp_url}/api/sso/activity",
-        "sp_api_token": deployment.api_token,
-        "sp_admin": {"email": owner.email, "password": owner.password},
-        "users": [
-            {
-                "email": p.email,
-                "password": p.password,
-                "assigned": p.assigned,
-                "status": p.status,
-                "name": f"{p.first_name} {p.last_name}",
-            }
-            for p in demo.people
-        ],
-    }
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
 @click.option("--idp-port", default=0, show_default=True, help="Port of the mock Okta org (0 = a free port).")
 @click.option("--sp-port", default=0, show_default=True, help="Port of the JustCall SP (0 = a free port).")
+@click.option(
+    "--control-port",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port of the scenario control API, always on 127.0.0.1 (0 = a free port).",
+)
 @click.option("--database-url", default=None, help="SQLAlchemy URL for the SP (default: a fresh SQLite file).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON line with URLs and users, then serve.")
 @click.option(
     "--fresh", is_flag=True, help="Start with SSO configured on neither side, to follow the article from Step 1."
 )
-def serve(host: str, idp_port: int, sp_port: int, database_url: str | None, as_json: bool, fresh: bool) -> None:
+def serve(
+    host: str, idp_port: int, sp_port: int, control_port: int, database_url: str | None, as_json: bool, fresh: bool
+) -> None:
     """Start the mock Okta org and the JustCall SP, wired together (unless --fresh), and serve until interrupted."""
-    folder = Path(tempfile.mkdtemp(prefix="saml-harness-"))
-    deployment = start_deployment(
-        database_url=database_url or f"sqlite:///{folder / 'justcall.sqlite3'}",
-        host=host,
-        idp_port=idp_port,
-        sp_port=sp_port,
-        wire=not fresh,
-    )
-    deployment.idp_server.app.config["SCENARIO_PICKER"] = ScenarioPicker(deployment)
-    control_token = secrets.token_urlsafe(24)
-    control = LiveServer(create_control_app(deployment, control_token), host="127.0.0.1").start()
-    info = describe(deployment) | {"control_url": control.url, "control_token": control_token}
-    if as_json:
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        click.echo(json.dumps(info), nl=True)
-    else:
-        print_serve_banner(info)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    from saml_harness.cli.serve import PortError, run_serve
+
     try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        control.stop()
-        deployment.stop()
-
-
-def print_serve_banner(info: dict[str, Any]) -> None:
-    console = Console()
-    console.print("[bold]Mock Okta org and JustCall SP are running.[/bold] Press Ctrl+C to stop.\n")
-    urls = Table(show_header=False, box=None)
-    for label, key in (
-        ("Okta Admin Console", "idp_admin_url"),
-        ("Okta sign-in", "idp_sign_in_url"),
-        ("Okta dashboard (IdP-initiated)", "idp_dashboard_url"),
-        ("Okta IdP metadata", "idp_metadata_url"),
-        ("JustCall login (Sign in with SSO)", "sp_login_url"),
-        ("JustCall SSO settings (admin)", "sp_settings_url"),
-        ("JustCall who-am-I", "sp_me_url"),
-    ):
-        urls.add_row(label, info[key] or "(no JustCall app yet: --fresh)")
-    console.print(urls)
-    people = Table("email", "password", "assigned to JustCall", "status", title="Okta users")
-    for user in info["users"]:
-        people.add_row(user["email"], user["password"], "yes" if user["assigned"] else "no", user["status"])
-    console.print(people)
-    admin = info["sp_admin"]
-    console.print(f"JustCall admin (break-glass password sign-in): {admin['email']} / {admin['password']}")
-    okta_admin = info["idp_admin"]
-    console.print(f"Okta Super Admin (Admin Console): {okta_admin['login']} / {okta_admin['password']}")
-    console.print(
-        f"Scenario control API: POST {info['control_url']}/next-login (Authorization: Bearer {info['control_token']})"
-    )
+        run_serve(
+            sys.stdout,
+            host=host,
+            idp_port=idp_port,
+            sp_port=sp_port,
+            control_port=control_port,
+            database_url=database_url,
+            as_json=as_json,
+            fresh=fresh,
+        )
+    except PortError as exc:
+        raise click.UsageError(str(exc)) from exc
 
 
 @main.command()
@@ -141,22 +99,23 @@ def print_serve_banner(info: dict[str, Any]) -> None:
 @click.option("--flow", type=click.Choice(["sp_initiated", "idp_initiated"]), help="Only scenarios run in this flow.")
 @click.argument("prefix", required=False, default="")
 def scenarios(as_json: bool, flow: str | None, prefix: str) -> None:
-    """List the scenario catalogue (optionally only ids starting with PREFIX)."""
+    """List the scenario catalogue (optionally only ids starting with PREFIX).
+
+    The table fits the terminal (COLUMNS when piped, else 80); narrower than the longest id plus the other
+    columns, each scenario prints as a block. Exit 1 when nothing matches (with --json: an empty list, exit 0).
+    """
+    from saml_harness.cli.listing import no_match_hint, render
     from saml_harness.scenarios.catalogue import load_catalogue
 
-    chosen = [s for s in load_catalogue() if s.id.startswith(prefix) and (flow is None or flow in s.flows)]
+    catalogue = load_catalogue()
+    chosen = [s for s in catalogue if s.id.startswith(prefix) and (flow is None or flow in s.flows)]
     if as_json:
         click.echo(json.dumps([s.as_json() for s in chosen], indent=None))
         return
-    table = Table(title=f"{len(chosen)} scenarios")
-    table.add_column("id", no_wrap=True)
-    for column in ("flows", "expect", "user sees", "troubleshooting row"):
-        table.add_column(column)
-    for s in chosen:
-        flows = ", ".join("SP" if f == "sp_initiated" else "IdP" for f in s.flows)
-        shown = s.sp_error or s.idp_error or ("signed in" if s.expect == "accept" else "")
-        table.add_row(s.id, flows, s.expect, shown, s.troubleshooting)
-    Console().print(table)
+    if not chosen:
+        click.echo(f"error: {no_match_hint(prefix, flow, [s.id for s in catalogue])}", err=True)
+        raise SystemExit(1)
+    click.echo(render(chosen, shutil.get_terminal_size((80, 24)).columns))
 
 
 @main.command()
@@ -213,6 +172,8 @@ def repro(scenario_id: str, flow: str, target_file: Path | None, headed: bool, i
             extra = {"browser": browser_runs[index]} if browser_runs else {}
             click.echo(json.dumps(result.as_json() | extra, default=str))
     else:
+        from rich.console import Console
+
         from saml_harness.cli.repro_render import print_repro
 
         for index, result in enumerate(results):
@@ -242,12 +203,3 @@ def report(report_dir: Path) -> None:
         cls = (case.get("verdict") or {}).get("class")
         click.echo(f"FAILED {case['nodeid']}" + (f" ({cls})" if cls else ""))
     raise SystemExit(1 if missed else 0)
-
-
-def _register_subcommands() -> None:
-    from saml_harness.diagnose.command import diagnose_command
-
-    main.add_command(diagnose_command)
-
-
-_register_subcommands()

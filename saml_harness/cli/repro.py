@@ -53,6 +53,20 @@ class Repro:
     def met(self) -> bool:
         return not self.problems and not (self.verdict is not None and self.verdict.fails(self.profile))
 
+    @property
+    def posted_response(self) -> str | None:
+        """The SAMLResponse form value exactly as the browser posted it (base64)."""
+        response = self.outcome.trace.last_response
+        return response.raw if response is not None else None
+
+    @property
+    def exact_xml(self) -> str | None:
+        """The decoded Response byte for byte (the signed form; pretty-printing it breaks the signatures)."""
+        response = self.outcome.trace.last_response
+        if response is None or response.xml is None:
+            return None
+        return response.xml.decode("utf-8", "replace")
+
     def as_json(self) -> dict[str, Any]:
         return case_record(
             self.outcome,
@@ -62,7 +76,12 @@ class Repro:
             fault=describe_fault(self.scenario),
             verdict=self.verdict,
             profile=self.profile,
-        ) | {"met": self.met, "changed_lines": [line for mark, line in self.marked_response if mark == "+"]}
+        ) | {
+            "met": self.met,
+            "changed_lines": [line for mark, line in self.marked_response if mark == "+"],
+            "saml_response": self.posted_response,
+            "response_xml": self.exact_xml,
+        }
 
 
 def normalise(xml: str) -> list[str]:

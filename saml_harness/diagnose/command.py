@@ -19,7 +19,15 @@ from rich.text import Text
 
 from saml_harness.diagnose import diagnose
 from saml_harness.diagnose.config import ConfigError, load_certificates, load_metadata, load_target, parse_at
-from saml_harness.diagnose.inputs import Captured, Extracted, InputError, extract, parse_xml
+from saml_harness.diagnose.inputs import (
+    MAX_INPUT_BYTES,
+    Captured,
+    Extracted,
+    InputError,
+    check_size,
+    extract,
+    parse_xml,
+)
 from saml_harness.diagnose.model import NOT_ASSIGNED, Config, Finding, Report, Summary, TrustedCertificate
 from saml_harness.diagnose.redact import NoRedaction, Redactor
 from saml_harness.diagnose.render import render_json, render_report
@@ -32,10 +40,14 @@ _PATH_SUFFIXES = (".xml", ".json", ".har", ".b64", ".txt", ".toml", ".pem")
 def read_input(argument: str) -> tuple[bytes, str]:
     """Return the bytes INPUT names: ``-`` is stdin, an existing file its content, anything else the literal text."""
     if argument == "-":
-        return sys.stdin.buffer.read(), "stdin"
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:
+            raise InputError(f"stdin holds more than {MAX_INPUT_BYTES // 1048576} MiB; diagnose reads at most that")
+        return data, "stdin"
     try:
         path = Path(argument)
         if path.is_file():
+            check_size(path.stat().st_size, MAX_INPUT_BYTES, f"file {path.name}")
             return path.read_bytes(), f"file {path.name}"
     except OSError:  # a long literal SAMLResponse is not a valid file name
         pass
@@ -139,7 +151,8 @@ def diagnose_command(
     """Explain why JustCall would accept or reject a captured Okta SAMLResponse.
 
     INPUT is a file, '-' for stdin, or the value itself: a base64 SAMLResponse, a form body
-    (SAMLResponse=...&RelayState=...), the Response XML, a SAML-tracer JSON export or a HAR file.
+    (SAMLResponse=...&RelayState=...), the Response XML, a SAML-tracer JSON export or a HAR file,
+    at most 10 MiB (the decoded Response at most 1 MiB).
     Exit status: 0 accept, 1 reject, 2 unusable input.
     """
     kind: str | None = None

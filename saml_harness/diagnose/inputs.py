@@ -26,6 +26,18 @@ _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 _NOT_ASSIGNED = re.compile(r"App Not Assigned", re.IGNORECASE)
 
 
+MAX_INPUT_BYTES = 10 * 1024 * 1024
+"""Largest input read (a HAR of one sign-in is far smaller); parsing 20 MB of small elements took 12 s and 737 MB."""
+MAX_XML_BYTES = 1024 * 1024
+"""Largest decoded Response parsed (Okta's are a few KB; even a thousand attributes stay far below)."""
+
+
+def check_size(size: int, limit: int, what: str) -> None:
+    """Refuse ``what`` when it is larger than ``limit`` bytes, in one line that names both sizes."""
+    if size > limit:
+        raise InputError(f"{what} is {size / 1048576:.1f} MiB; diagnose reads at most {limit // 1048576} MiB")
+
+
 class InputError(Exception):
     """The input holds no usable SAMLResponse; the message says why, for a person."""
 
@@ -51,6 +63,7 @@ class Extracted:
 
 def extract(data: bytes) -> Extracted:
     """Detect the kind of ``data`` and return the SAMLResponses it carries (raises ``InputError``)."""
+    check_size(len(data), MAX_INPUT_BYTES, "the input")
     kind = detect(data)
     text = _strip(data)
     if kind == "xml":
@@ -137,6 +150,7 @@ def parse_xml(raw: bytes) -> etree._Element:
     """Parse ``raw`` safely (no entities, no network, no DTD) and require a samlp:Response root."""
     if _DOCTYPE.search(raw):
         raise InputError("the XML contains a DTD (<!DOCTYPE or <!ENTITY); refused: entities are not parsed")
+    check_size(len(raw), MAX_XML_BYTES, "the decoded XML")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
         root = etree.fromstring(raw, parser)

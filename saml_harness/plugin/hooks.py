@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from saml_harness.deploy.targets import TargetSpec, load_target
-from saml_harness.report.records import PROPERTY
+from saml_harness.report.records import PROPERTY, anchor
 
 TARGET_KEY = pytest.StashKey[TargetSpec | None]()
 """Where the loaded ``--target`` spec lives on the pytest config (None: the bundled JustCall SP)."""
@@ -103,12 +104,59 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(f"IMPERSONATION ({outcome}) {nodeid}: {reason}", red=True, bold=True)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect the case record, then leave JUnit only a lean summary of it (before junitxml reads the report)."""
     config = _CONFIG.get("config")
-    if config is not None:
-        _remember_verdict(config, report)
-    if config is None or not config.getoption("--report-dir"):
+    if config is None:
         return
+    _remember_verdict(config, report)
+    if config.getoption("--report-dir"):
+        _collect(config, report)
+    if not hasattr(config, "workerinput"):  # a worker must ship the record to the controller untouched
+        link = f"{_report_link(config)}#{anchor(report.nodeid)}"
+        report.user_properties = junit_properties(report.user_properties, link)
+
+
+def junit_properties(properties: list[tuple[str, object]], link: str) -> list[tuple[str, object]]:
+    """Replace each case record by what a CI page needs: expected, actual and the link to the case in report.html.
+
+    The whole record (hops, decoded messages) stays in results-*.json; in junit.xml it made 162 cases 1.9 MB.
+    """
+    lean: list[tuple[str, object]] = []
+    for name, value in properties:
+        if name != PROPERTY:
+            lean.append((name, value))
+            continue
+        case = json.loads(str(value))
+        if case.get("scenario"):
+            lean.append(("scenario", case["scenario"]))
+        verdict = case.get("verdict")
+        if isinstance(verdict, dict) and verdict.get("class"):
+            lean.append(("verdict", f"{verdict['class']}: {verdict.get('reason', '')}".rstrip(": ")))
+        expected = case.get("expected") or {}
+        if expected:
+            wanted = [expected.get("expect")] + [expected.get(k) for k in ("sp_error", "idp_error", "reason")]
+            lean.append(("expected", ", ".join(str(w) for w in wanted if w)))
+        if (case.get("actual") or {}).get("summary"):
+            lean.append(("actual", case["actual"]["summary"]))
+        for problem in case.get("problems") or []:
+            lean.append(("problem", problem))
+        lean.append(("report", link))
+    return lean
+
+
+def _report_link(config: pytest.Config) -> str:
+    """Return where report.html is, relative to junit.xml when both are written (else as given)."""
+    report_dir = config.getoption("--report-dir") or "reports"
+    page = Path(report_dir) / "report.html"
+    junit = config.getoption("xmlpath", None)
+    if junit:
+        return os.path.relpath(page.resolve(), Path(junit).resolve().parent).replace(os.sep, "/")
+    return page.as_posix()
+
+
+def _collect(config: pytest.Config, report: pytest.TestReport) -> None:
     cases = config.stash.setdefault(REPORT_CASES, {})
     entry = cases.setdefault(
         report.nodeid, {"nodeid": report.nodeid, "suite": _suite_of(report.nodeid), "duration": 0.0}

@@ -11,6 +11,11 @@ PROPERTY = "saml_case"
 """``user_properties`` key under which a test leaves its case record (xdist ships those to the controller)."""
 
 
+def anchor(nodeid: str) -> str:
+    """Return the id of a case's section in report.html (JUnit links to it; ``/`` and ``:`` are not id-safe)."""
+    return nodeid.replace("/", "_").replace(":", "_")
+
+
 def hops(trace: Trace) -> list[dict[str, Any]]:
     """Return the hop list without bodies: method, URL, status, redirect target, SAML kinds, note."""
     return [

@@ -105,6 +105,8 @@ def test_serve_fresh_starts_with_sso_configured_on_neither_side() -> None:
         assert process.stdout is not None
         info = json.loads(process.stdout.readline())
         assert info["fresh"] is True and info["idp_metadata_url"] is None
+        assert not any(u["assigned"] for u in info["users"]), "nobody is assigned before the article's Step 5"
+        assert any(u["assigned_in_step_5"] for u in info["users"])
         assert info["idp_admin"]["login"] and info["idp_api_token"].startswith("00")
         apps = requests.get(
             f"{info['idp_url']}/api/v1/apps", headers={"Authorization": f"SSWS {info['idp_api_token']}"}, timeout=10
