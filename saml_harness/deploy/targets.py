@@ -20,7 +20,7 @@ from typing import Any
 import requests
 from lxml import etree
 
-from saml_harness.agent.flows import Target
+from saml_harness.agent.flows import Claims, Target
 from saml_xmlns import BINDING_POST, MD
 
 TOP_KEYS = {
@@ -155,6 +155,7 @@ def load_target(path: Path, fetch: bool = True) -> TargetSpec:
         success_text_pattern=_string(success, "text_pattern", "[success] "),
         identity_pattern=_string(identity, "pattern", "[identity] "),
         logout_url=_string(_table(document, "logout"), "url", "[logout] "),
+        claims=_claims(_table(document, "claims")),
         profile=str(document.get("profile", "justcall")),
     )
     if target.me_url is None and not (target.success_url_pattern or target.success_text_pattern):
@@ -176,6 +177,14 @@ def load_target(path: Path, fetch: bool = True) -> TargetSpec:
         expectations=_expectations(path, str(document.get("expectations", name))),
         launch=launch,
     )
+
+
+def _claims(table: dict[str, Any]) -> Claims:
+    """Read ``[claims]``: what the SP says about its own rules and what it lets the harness do."""
+    clock_control_url = _string(table, "clock_control_url", "[claims] ")
+    if clock_control_url is not None and not clock_control_url.startswith(("http://", "https://")):
+        raise TargetError("[claims] clock_control_url must be an absolute http(s) URL")
+    return Claims(clock_control_url=clock_control_url)
 
 
 def _expectations(path: Path, value: str) -> str:
