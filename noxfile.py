@@ -179,6 +179,32 @@ def fuzz(session: nox.Session) -> None:
     run_pytest(session, "suites/security/test_fuzz_acs.py", name="fuzz", report=False, env=env)
 
 
+# -- suite power (issue 15): mutation testing of the SP's checks ----------------------------------------------------
+
+MUTMUT = "mutmut>=3.8,<4"
+QUICK_MUTANTS = ("justcall_sp.acs.account_rules.*", "justcall_sp.acs.conditions.x_check_audience__*")
+"""The CI subset: the account rules and the Audience check (a few minutes); the full run is ``nox -s mutants``."""
+
+
+@nox.session(python=PYTHON)
+def mutants(session: nox.Session) -> None:
+    """Mutate the SP's checks (acs/, the login transaction, account rules) and run the conformance and security
+    suites against each mutant (mutmut, config in pyproject.toml); report killed / survived / equivalent.
+
+    Fails when a mutant survives that mutation/equivalent.toml does not explain. ``-- --quick`` for the CI subset;
+    writes reports/mutation.json. The full run takes hours on two cores (README, "Mutation score").
+    """
+    import shutil
+
+    install(session)
+    session.install(MUTMUT)
+    quick = "--quick" in session.posargs
+    shutil.rmtree("mutants", ignore_errors=True)  # mutmut caches results; a report must come from this run
+    names = QUICK_MUTANTS if quick else ()
+    session.run("mutmut", "run", "--max-children", str(os.cpu_count() or 2), *names)
+    session.run("python", "-m", "mutation.report", "--json", f"{REPORTS}/mutation.json", "--only", *names)
+
+
 # -- performance: bench/ ----------------------------------------------------------------------------------------
 
 BENCH_DEPS = ("waitress>=3", "pysaml2>=7.5", "uv", "py-spy>=0.4")

@@ -207,7 +207,8 @@ def _fast_sign_element(root: etree._Element, target: etree._Element, settings: S
     digest_method, digest_name = _DIGEST_URIS[settings.digest_algorithm]
     prefixes = ["xs"] if "xs" in root.nsmap else None
     # Enveloped-signature transform: the signature is not in the tree yet, so the target is digested as is.
-    payload = etree.tostring(target, method="c14n", exclusive=True, inclusive_ns_prefixes=prefixes)
+    # Exclusive c14n without comments (the SignedInfo says so): a comment added before signing is not digested.
+    payload = etree.tostring(target, method="c14n", exclusive=True, with_comments=False, inclusive_ns_prefixes=prefixes)
     digest = base64.b64encode(hashlib.new(digest_name, payload).digest()).decode("ascii")
     credential = settings.credential
     signature = _signature_template(prefixes, signature_method, digest_method, credential.cert_b64_76)

@@ -26,10 +26,18 @@ def _targets(root: etree._Element, xpath: str) -> list[etree._Element]:
     return elements
 
 
-def _split(element: etree._Element, at: int) -> tuple[str, str]:
+def _split(element: etree._Element, at: int | None, before: str) -> tuple[str, str]:
     if len(element):
         raise ValueError("inject_markup: the element already has child nodes")
     value = element.text or ""
+    if before:
+        # A split point named by text: the entity ID's or ACS URL's length depends on the SP's port.
+        found = value.find(before)
+        if found <= 0:
+            raise ValueError(f"inject_markup: {before!r} is not inside (after the start of) {value!r}")
+        return value[:found], value[found:]
+    if at is None:
+        raise ValueError("inject_markup: give `at` (a character offset) or `before` (the text to split before)")
     if not 0 < at < len(value):
         raise ValueError(f"inject_markup: offset {at} is not inside the {len(value)}-character value {value!r}")
     return value[:at], value[at:]
@@ -44,15 +52,26 @@ def _with_cdata(element: etree._Element, head: str, tail: str) -> etree._Element
     return etree.fromstring(text.encode("utf-8"), etree.XMLParser(strip_cdata=False))
 
 
-@op("inject_markup", stages=("post_sign",))
+@op("inject_markup")
 def inject_markup(
-    root: etree._Element, ctx: OpContext, xpath: str, at: int, kind: str = "comment", text: str = ""
+    root: etree._Element,
+    ctx: OpContext,
+    xpath: str,
+    at: int | None = None,
+    kind: str = "comment",
+    text: str = "",
+    before: str = "",
 ) -> None:
-    """Split the text of each element matching ``xpath`` at character ``at`` with a comment, CDATA or PI."""
+    """Split the text of each element matching ``xpath`` with a comment, CDATA or PI (at ``at`` or ``before``).
+
+    At ``post_sign`` the markup is added to a signed value; at ``pre_sign`` the IdP signs the value with the
+    markup in it (a processing instruction survives exclusive c14n, so the signed copy the SP reads holds it).
+    """
     if kind not in KINDS:
         raise ValueError(f"inject_markup: kind must be one of {KINDS}, got {kind!r}")
+    before = ctx.fmt(before) if before else ""
     for element in _targets(root, xpath):
-        head, tail = _split(element, at)
+        head, tail = _split(element, at, before)
         if kind == "cdata":
             replacement = _with_cdata(element, head, tail)
             replacement.tail = element.tail

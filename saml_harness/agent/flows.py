@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
@@ -40,6 +41,8 @@ class Claims:
     accepts Okta's "Response: Signed, Assertion: Unsigned")."""
     sha1_accepted: bool = False
     idp_initiated_allowed: bool = True
+    clock_control_url: str | None = None
+    """Where the harness moves the SP's clock (``POST {"offset_seconds": N}``); None: time cannot pass for it."""
 
 
 @dataclass(frozen=True)
@@ -97,26 +100,40 @@ class Credentials:
     password: str
 
 
-def sp_initiated(ua: UserAgent, target: Target, credentials: Credentials, next_path: str | None = None) -> Outcome:
+def sp_initiated(
+    ua: UserAgent,
+    target: Target,
+    credentials: Credentials,
+    next_path: str | None = None,
+    before_sign_in: Callable[[], None] | None = None,
+) -> Outcome:
     """Start at the SP's Sign in with SSO page, as a user clicking it on JustCall's login page."""
     ua.new_trace()
     if target.login_mode == "query":
         query = {target.email_field: credentials.username} | ({"next": next_path} if next_path else {})
         page = ua.get(f"{target.sso_start_url}?{urlencode(query)}")
-        return judge(ua, target, continue_flow(ua, page, credentials))
+        return judge(ua, target, continue_flow(ua, page, credentials, before_sign_in=before_sign_in))
     start = target.sso_start_url + (f"?{urlencode({'next': next_path})}" if next_path else "")
     page = ua.get(start)
     form = page.form_with(target.email_field)
     if form is None:
         raise FlowError(f"no company-email form at {start}:\n{ua.trace.render()}")
     page = ua.submit(page, form, {target.email_field: credentials.username})
-    return judge(ua, target, continue_flow(ua, page, credentials))
+    return judge(ua, target, continue_flow(ua, page, credentials, before_sign_in=before_sign_in))
 
 
-def idp_initiated(ua: UserAgent, target: Target, idp: IdpSide, credentials: Credentials) -> Outcome:
+def idp_initiated(
+    ua: UserAgent,
+    target: Target,
+    idp: IdpSide,
+    credentials: Credentials,
+    before_sign_in: Callable[[], None] | None = None,
+) -> Outcome:
     """Start at the Okta dashboard and click the app's tile, as a user does from Okta."""
     ua.new_trace()
-    page = continue_flow(ua, ua.get(idp.dashboard_url), credentials, stop_at_dashboard=True)
+    page = continue_flow(
+        ua, ua.get(idp.dashboard_url), credentials, stop_at_dashboard=True, before_sign_in=before_sign_in
+    )
     tile = _tile_href(page, idp.app_label)
     if tile is None:
         if page.form_with("username", "password") is not None or idp.embed_link is None:
@@ -135,16 +152,26 @@ def run_flow(
     idp: IdpSide,
     credentials: Credentials,
     next_path: str | None = None,
+    before_sign_in: Callable[[], None] | None = None,
 ) -> Outcome:
-    """Run ``flow`` (``sp_initiated`` | ``idp_initiated``) for ``credentials``."""
+    """Run ``flow`` (``sp_initiated`` | ``idp_initiated``) for ``credentials``.
+
+    ``before_sign_in`` runs when the person is on Okta's sign-in page, before submitting it (time passing there).
+    """
     if flow == SP_INITIATED:
-        return sp_initiated(ua, target, credentials, next_path)
+        return sp_initiated(ua, target, credentials, next_path, before_sign_in)
     if flow == IDP_INITIATED:
-        return idp_initiated(ua, target, idp, credentials)
+        return idp_initiated(ua, target, idp, credentials, before_sign_in)
     raise ValueError(f"unknown flow {flow!r}; expected one of {FLOWS}")
 
 
-def continue_flow(ua: UserAgent, page: Page, credentials: Credentials, stop_at_dashboard: bool = False) -> Page:
+def continue_flow(
+    ua: UserAgent,
+    page: Page,
+    credentials: Credentials,
+    stop_at_dashboard: bool = False,
+    before_sign_in: Callable[[], None] | None = None,
+) -> Page:
     """Do what a person and their browser do until nothing is left to do.
 
     Submits auto-POST forms (SAMLRequest/SAMLResponse) as the page's script would, and the IdP's
@@ -161,6 +188,8 @@ def continue_flow(ua: UserAgent, page: Page, credentials: Credentials, stop_at_d
         sign_in = page.form_with("username", "password")
         if sign_in is not None and not signed_in:
             signed_in = True
+            if before_sign_in is not None:
+                before_sign_in()
             page = ua.submit(page, sign_in, {"username": credentials.username, "password": credentials.password})
             continue
         return page
@@ -214,6 +243,13 @@ def judge(ua: UserAgent, target: Target, page: Page, note: str = "") -> Outcome:
             said = f"SP refused: HTTP {page.status}: {outcome.sp_said or '(no text)'}"
             final_hop.note = f"{final_hop.note}; {said}" if final_hop.note else said
     return outcome
+
+
+def who_is_signed_in(ua: UserAgent, target: Target) -> str | None:
+    """Ask the SP's who-am-I URL who this user agent is signed in as (None: nobody)."""
+    if target.me_url is None:
+        raise FlowError(f"{target.name!r} has no who-am-I URL ([identity] url) to ask who is signed in")
+    return _who_am_i(ua, target)
 
 
 SAID_LIMIT = 300

@@ -196,6 +196,7 @@ SCHEMA: dict[str, dict[str, _Check]] = {
         "signed_assertion_required": _is_bool,
         "sha1_accepted": _is_bool,
         "idp_initiated_allowed": _is_bool,
+        "clock_control_url": _is_url,
     },
     "trust": {"mode": _one_of(*TRUST_MODES), "command": _is_command, "timeout_s": _is_seconds},
     "idp": {"state": _is_str},

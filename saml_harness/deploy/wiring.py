@@ -23,6 +23,7 @@ from mock_idp.keys import generate_rsa_key
 from mock_idp.model import SamlApp
 from mock_idp.org import Org, OrgSnapshot
 from saml_harness.agent.flows import Credentials, IdpSide, Target
+from saml_harness.deploy.clock import MovableClock, move_external_clock
 from saml_harness.deploy.demo import ASSIGNED_GROUPS, Demo, build_demo
 from saml_harness.deploy.idp_state import IdpIdentity, load_identity
 from saml_harness.deploy.launch import LaunchedSp, run_trust_command
@@ -102,6 +103,23 @@ class Deployment:
     """The ``[launch]`` / ``[trust]`` placeholders."""
     _trust_changed: bool = False
     """A scenario updated the SP's trust: the reset must tell the SP the original certificate again."""
+    clock: MovableClock = field(default_factory=MovableClock)
+    """The IdP's clock (and the bundled SP's): moved by ``let_time_pass``, back to real time on reset."""
+    scenario_values: dict[str, str] = field(default_factory=dict)
+    """Placeholder values a scenario's setup steps produced (e.g. another account's request ID); reset clears."""
+
+    @property
+    def sp_clock_movable(self) -> bool:
+        """Whether time can pass for the SP under test (the bundled SP, or a target with a clock control URL)."""
+        return self.bundled or self.target.claims.clock_control_url is not None
+
+    def let_time_pass(self, seconds: float) -> None:
+        """Move every clock of the deployment ``seconds`` forward: the IdP's, and the SP's (its own or by URL)."""
+        if not self.sp_clock_movable:
+            raise RuntimeError(f"cannot move {self.target.name!r}'s clock: it names no [claims] clock_control_url")
+        self.clock.advance(seconds)
+        if self.external is not None and self.external.target.claims.clock_control_url is not None:
+            move_external_clock(self.external.target.claims.clock_control_url, self.clock.offset_seconds)
 
     @property
     def bundled(self) -> bool:
@@ -172,6 +190,11 @@ class Deployment:
 
     def reset(self) -> None:
         """Bring both sides back to the freshly wired state (between tests)."""
+        self.scenario_values.clear()
+        if self.clock.offset_seconds:
+            self.clock.reset()
+            if self.external is not None and self.external.target.claims.clock_control_url is not None:
+                move_external_clock(self.external.target.claims.clock_control_url, 0)
         if self._okta_snapshot is not None:
             self.okta.restore(self._okta_snapshot)
         if self.keys is not None:
@@ -331,7 +354,10 @@ def start_deployment(
     api_token = secrets.token_urlsafe(24)
     keys = RewindableKeys()
     org_name = identity.org_name if identity else demo.org_name
-    idp_app = create_idp({"ORG_NAME": org_name, "SECRET_KEY": secrets.token_hex(16), "KEY_SOURCE": keys})
+    clock = MovableClock()
+    idp_app = create_idp(
+        {"ORG_NAME": org_name, "SECRET_KEY": secrets.token_hex(16), "KEY_SOURCE": keys, "CLOCK": clock}
+    )
     # Whatever was opened is closed again if a later step fails (a database that refuses us, a bad seed):
     # a half-started deployment leaves no bound port, pooled connection or snapshot copy behind.
     with ExitStack() as undo:
@@ -344,6 +370,7 @@ def start_deployment(
             "API_TOKEN": api_token,
             # Demo passwords only: a cheap hash keeps seeding fast (scrypt is deliberately slow).
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "CLOCK": clock,
         }
         if database_url:
             sp_config["DATABASE_URL"] = database_url
@@ -375,6 +402,7 @@ def start_deployment(
         undo.callback(deployment._justcall_snapshot.close)
         deployment.keys = keys
         deployment.identity = identity
+        deployment.clock = clock
         keys.mark()  # with the org snapshot above
         idp_server.start()
         sp_server.start()
@@ -400,7 +428,8 @@ def start_external_deployment(
     if identity is None and spec.idp_state is not None:
         identity = load_identity(spec.idp_state)
     org_name = identity.org_name if identity else demo.org_name
-    idp_app = create_idp({"ORG_NAME": org_name, "SECRET_KEY": secrets.token_hex(16)})
+    clock = MovableClock()
+    idp_app = create_idp({"ORG_NAME": org_name, "SECRET_KEY": secrets.token_hex(16), "CLOCK": clock})
     idp_server = LiveServer(idp_app, host, idp_port or (identity.port if identity else 0))
     idp_app.config["PUBLIC_URL"] = idp_server.url
     okta = org_of(idp_app)
@@ -416,6 +445,7 @@ def start_external_deployment(
     )
     deployment.idp_api_token = idp_api_token
     deployment.identity = identity
+    deployment.clock = clock
     deployment.trust_dir = workdir
     try:
         deployment.trust_server = LiveServer(create_trust_app(workdir), "127.0.0.1").start()

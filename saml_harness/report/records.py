@@ -106,6 +106,8 @@ def describe_fault(scenario: Any) -> str:
         parts.append("signing " + ", ".join(f"{k}={v!r}" for k, v in scenario.signing.items()))
     if scenario.idp_clock_offset:
         parts.append(f"IdP clock {scenario.idp_clock_offset:+d} s")
+    if getattr(scenario, "time_at_idp_sign_in", 0):
+        parts.append(f"{scenario.time_at_idp_sign_in} s pass at Okta's sign-in page")
     if scenario.status:
         parts.append(f"status {scenario.status}")
     if scenario.prelude:

@@ -338,11 +338,21 @@ def _signature_value(root: etree._Element, sent: Sent, target: str, value: str =
 
 
 @evidence("inject_markup")
-def _markup(root: etree._Element, sent: Sent, xpath: str, at: int, kind: str = "comment", text: str = "") -> str | None:
+def _markup(
+    root: etree._Element,
+    sent: Sent,
+    xpath: str,
+    at: int | None = None,
+    kind: str = "comment",
+    text: str = "",
+    before: str = "",
+) -> str | None:
     found = elements(root, xpath)
     if not found:
         return f"nothing at {xpath}"
     for element in found:
+        if before and kind != "cdata" and not any(child.tail and child.tail.startswith(before) for child in element):
+            return f"{local(element)} holds no markup right before {before!r}"
         if kind == "cdata":
             if b"<![CDATA[" not in etree.tostring(element):
                 return f"{local(element)} holds no CDATA section"

@@ -54,6 +54,7 @@ FIELDS = {
     "post_sign",
     "signing",
     "idp_clock_offset",
+    "time_at_idp_sign_in",
     "status",
     "prelude",
     "after",
@@ -106,6 +107,8 @@ class Scenario:
     post_sign: tuple[Op, ...] = ()
     signing: Mapping[str, Any] = field(default_factory=dict)
     idp_clock_offset: int = 0
+    time_at_idp_sign_in: int = 0
+    """Seconds the person spends on Okta's sign-in page: every clock (IdP and SP) moves that far meanwhile."""
     status: str = ""
     prelude: str = ""
     after: str = ""
@@ -286,6 +289,8 @@ def lint(
             problems.append(f"{where}: a POLICY case must document the policy")
         if s.prelude not in PRELUDES:
             problems.append(f"{where}: prelude {s.prelude!r} is not one of {PRELUDES}")
+        if s.time_at_idp_sign_in < 0:
+            problems.append(f"{where}: time_at_idp_sign_in must be zero or more seconds (time only passes)")
         if s.after not in AFTERS:
             problems.append(f"{where}: after {s.after!r} is not one of {AFTERS}")
         problems += _lint_verdict_fields(s, where)

@@ -27,6 +27,7 @@ from saml_harness.scenarios.evidence_kit import (
     strings,
     text_of,
 )
+from saml_harness.security import dsig_check
 from saml_xmlns import ALG_RSA_SHA1, DS, SAML, q
 
 __all__ = ["EVIDENCE", "TrustedCertificate", "check_evidence", "key_evidence", "signing_evidence"]
@@ -111,14 +112,46 @@ def key_evidence(root: etree._Element, scenario: Scenario, sent: Sent) -> list[s
         return ["no signing certificate in KeyInfo"] if untrusted or "okta_activate_new_key" in setup else []
     der = certificate.public_bytes(serialization.Encoding.DER)
     problems = []
-    if untrusted and der == sent.trusted_certificate():
+    trusted_der = sent.trusted_certificate() if untrusted else None
+    if untrusted and der == trusted_der:
         problems.append("the response is signed with the certificate JustCall trusts, not a foreign one")
+    if untrusted:
+        problems += signer_problems(root, trusted_der)
     new_key = setup.get("okta_activate_new_key")
     if new_key is not None:
         if float(new_key.get("not_after_days", 1)) < 0 and certificate.not_valid_after_utc >= sent.now:
             problems.append(f"signing certificate is not expired (valid until {certificate.not_valid_after_utc})")
         if float(new_key.get("not_before_days", -1)) > 0 and certificate.not_valid_before_utc <= sent.now:
             problems.append(f"signing certificate is already valid (since {certificate.not_valid_before_utc})")
+    return problems
+
+
+def signer_problems(root: etree._Element, trusted_der: bytes | None) -> list[str]:
+    """Prove a foreign key made each signature: the value verifies with the key KeyInfo shows, not the trusted one.
+
+    KeyInfo alone proves nothing (an attacker may show any certificate); verifying the value with each candidate
+    public key shows which key really signed.
+    """
+    trusted = None if trusted_der is None else dsig_check.rsa_key(x509.load_der_x509_certificate(trusted_der))
+    signatures = elements(root, "ds:Signature | saml2:Assertion/ds:Signature")
+    if not signatures:
+        return ["no signature to attribute to a key"]
+    problems = []
+    for signature in signatures:
+        parent = signature.getparent()
+        signed = etree.QName(parent).localname if parent is not None else "?"
+        if trusted is not None and dsig_check.value_verifies(signature, dsig_check.KeyMaterial(public_key=trusted)):
+            problems.append(
+                f"the {signed} SignatureValue verifies with the trusted key: it was not made by another key"
+            )
+        shown = [dsig_check.rsa_key(c) for c in dsig_check.certificates_in(signature)]
+        if not any(
+            key is not None and dsig_check.value_verifies(signature, dsig_check.KeyMaterial(public_key=key))
+            for key in shown
+        ):
+            problems.append(
+                f"the {signed} SignatureValue does not verify with the key of the certificate KeyInfo shows"
+            )
     return problems
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from saml_harness.agent.outcome import Outcome
 from saml_harness.agent.user_agent import UserAgent
 from saml_harness.deploy.wiring import Deployment
 from saml_harness.scenarios.catalogue import Scenario
 from saml_harness.scenarios.claims import for_target
-from saml_harness.scenarios.evidence import check_evidence
+from saml_harness.scenarios.evidence import check_evidence, issue_instant
+from saml_harness.scenarios.evidence_kit import TIME_TOLERANCE, parse
 from saml_harness.scenarios.runner import placeholders, run_scenario
-from saml_harness.scenarios.verdicts import Verdict, classify, signed_identities
+from saml_harness.scenarios.verdicts import PASS, POLICY_DIFFERENCE, Verdict, classify, signed_identities
 
 
 def harness_problems(outcome: Outcome) -> list[str]:
@@ -22,7 +24,37 @@ def harness_problems(outcome: Outcome) -> list[str]:
 def needs_delivery(scenario: Scenario) -> bool:
     """Whether the IdP must have sent a response carrying the fault (so its evidence can be checked)."""
     return scenario.expect != "idp_error" and (
-        scenario.injects_fault or any(op.name.startswith("okta_") for op in scenario.setup)
+        scenario.injects_fault
+        or bool(scenario.time_at_idp_sign_in)
+        or any(op.name.startswith("okta_") for op in scenario.setup)
+    )
+
+
+def time_passed_problems(scenario: Scenario, response_xml: bytes) -> list[str]:
+    """Check the response was made after the scenario's time passed: its IssueInstant is that far ahead of real time."""
+    instant = issue_instant(parse(response_xml))
+    if instant is None:
+        return ["the response has no IssueInstant to show when it was made"]
+    ahead = instant - datetime.now(UTC) - timedelta(seconds=scenario.idp_clock_offset)
+    if abs(ahead - timedelta(seconds=scenario.time_at_idp_sign_in)) > TIME_TOLERANCE:
+        return [
+            f"the response was made {ahead.total_seconds():.0f} s ahead of real time, "
+            f"not after {scenario.time_at_idp_sign_in} s passed at Okta's sign-in page"
+        ]
+    return []
+
+
+def same_account(scenario: Scenario, outcome: Outcome, verdict: Verdict, bundled: bool, email: str) -> Verdict:
+    """On the bundled SP an accepted person must be signed in to their own user, shown with its stored email.
+
+    The bundled SP shows the email of the user it signed in; the demo person's, letter for letter, unless it made
+    a second account (e.g. for an upper-cased copy of an existing user's email). External SPs may echo the email
+    as sent, so only the bundled SP is held to this.
+    """
+    if not bundled or verdict.cls != PASS or scenario.expect != "accept" or outcome.identity in (None, email):
+        return verdict
+    return Verdict(
+        POLICY_DIFFERENCE, f"the SP signed in {outcome.identity}, not the user {email} (a second account for them?)"
     )
 
 
@@ -56,6 +88,7 @@ def judge_scenario(scenario: Scenario, flow: str, deployment: Deployment, ua: Us
     identity = deployment.demo.person(scenario.user).email
     values = placeholders(deployment, identity)
     verdict = classify(scenario, outcome, deployment.target, signed_identities(scenario, values))
+    verdict = same_account(scenario, outcome, verdict, deployment.bundled, identity)
     problems = harness_problems(outcome) + idp_problems(scenario, outcome)
     response = outcome.trace.last_response
     if needs_delivery(scenario):
@@ -63,6 +96,8 @@ def judge_scenario(scenario: Scenario, flow: str, deployment: Deployment, ua: Us
             problems.append("the IdP sent no decodable SAMLResponse, so the fault was never delivered")
         else:
             evidence = check_evidence(scenario, response.xml, values, deployment.trusted_certificate_der)
+            if scenario.time_at_idp_sign_in:
+                evidence += time_passed_problems(scenario, response.xml)
             problems += [f"fault not present in the XML sent: {p}" for p in evidence]
     return Judged(scenario, outcome, verdict, problems)
 

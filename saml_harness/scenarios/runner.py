@@ -28,7 +28,7 @@ def placeholders(deployment: Deployment, email: str) -> dict[str, str]:
         "email": email,
         "email_upper": email.upper(),
         "local_part": local_part,
-    }
+    } | deployment.scenario_values
 
 
 def fault_plan(scenario: Scenario, values: dict[str, str]) -> FaultPlan | None:
@@ -66,7 +66,9 @@ def run_scenario(deployment: Deployment, scenario: Scenario, flow: str, ua: User
             raise AssertionError(f"prelude sign-in failed: {first.explain()}")
         sign_out_of_sp(ua, deployment)
     arm_scenario(deployment, scenario, credentials.username)
-    outcome = run_flow(flow, ua, deployment.target, deployment.idp, credentials)
+    delay = scenario.time_at_idp_sign_in
+    before_sign_in = (lambda: deployment.let_time_pass(delay)) if delay else None
+    outcome = run_flow(flow, ua, deployment.target, deployment.idp, credentials, before_sign_in=before_sign_in)
     if scenario.after == "replay":
         outcome = replay(deployment, outcome)
     return outcome

@@ -32,6 +32,8 @@ BUNDLED_ONLY = frozenset(
         "sp_set_plan",
         "sp_set_domain_verified",
         "sp_allow_idp_initiated",
+        "sp_other_account_starts_sign_in",
+        "sp_user_belongs_to_another_account",
         "sp_encrypt_assertions",
         "sp_rotate_encryption_certificate",
         "sp_map_group_role",
@@ -172,3 +174,47 @@ def sp_map_group_role(d: Deployment, email: str, group: str, role: str, every_lo
     errors = d.bundled_sp.set_group_roles(d.demo.account.slug, [(group, role)], every_login)
     if errors:
         raise ValueError(f"JustCall refused the group mapping: {errors}")
+
+
+@setup_op
+def sp_other_account_starts_sign_in(d: Deployment, email: str) -> None:
+    """Another JustCall account (Initech, on the same Okta org) has a person start Sign in with SSO.
+
+    Its AuthnRequest stays pending at JustCall; its ID is the ``{other_account_request_id}`` placeholder, so a
+    response can claim to answer it.
+    """
+    import requests
+    from lxml import etree
+
+    from saml_harness.agent.trace import saml_from_query
+
+    other = next(a for a in d.demo.other_accounts if a.plan == "business")
+    d.bundled_sp.add_domain(other.slug, other.domain, verified=True)
+    d.bundled_sp.enable_sso(other.slug)
+    result = d.bundled_sp.configure_sso(
+        other.slug,
+        idp_sso_url=d.okta.sso_url(d.okta_app),
+        idp_issuer=d.okta.issuer(d.okta_app),
+        certificate=d.okta.active_certificate_pem(d.okta_app.id),
+        default_role=d.demo.default_role,
+    )
+    if result.errors:
+        raise RuntimeError(f"JustCall refused {other.slug}'s SSO configuration: {result.errors}")
+    started = requests.get(
+        f"{d.sp_url}/login/sso", params={"email": f"someone@{other.domain}"}, allow_redirects=False, timeout=10
+    )
+    messages = saml_from_query(started.headers.get("Location", ""))
+    if started.status_code != 302 or not messages or messages[0].xml is None:
+        raise RuntimeError(f"{other.slug}'s Sign in with SSO sent no AuthnRequest (HTTP {started.status_code})")
+    request_id = etree.fromstring(messages[0].xml).get("ID")
+    if not request_id:
+        raise RuntimeError(f"{other.slug}'s AuthnRequest has no ID")
+    d.scenario_values["other_account_request_id"] = request_id
+
+
+@setup_op
+def sp_user_belongs_to_another_account(d: Deployment, email: str) -> None:
+    """The scenario's person already has a JustCall user, in another account (Globex), under the same email."""
+    person = next(p for p in d.demo.people if p.email == email)
+    other = d.demo.other_accounts[0]
+    d.bundled_sp.add_user(other.slug, email, person.first_name, person.last_name, "Agent")

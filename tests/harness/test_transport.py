@@ -251,14 +251,21 @@ def test_prepared_url_is_what_requests_sends() -> None:
         assert prepared_url(url) == requests_url(url), url
 
 
-def test_the_caching_jar_sends_what_the_cookie_jar_sends() -> None:
-    """The remembered Cookie header is what ``add_cookie_header`` computes, through sets, clears and expiry."""
+def test_the_caching_jar_sends_what_the_cookie_jar_sends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The remembered Cookie header is what ``add_cookie_header`` computes, through sets, clears and expiry.
+
+    Time is the test's own (a quarter second per step): with the machine's clock, a loaded machine crossed a
+    cookie's one-second expiry between the two jars' reads and the test failed by timing, not by a bug.
+    """
     import time
 
     from requests.cookies import MockRequest, RequestsCookieJar, create_cookie
 
     from saml_harness.agent.transport import CachingCookieJar
 
+    clock = [1_700_000_000.0]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    expired_on_the_way = 0
     ours, theirs = CachingCookieJar(), RequestsCookieJar()
     urls = [
         "http://127.0.0.1:5000/",
@@ -269,6 +276,7 @@ def test_the_caching_jar_sends_what_the_cookie_jar_sends() -> None:
     ]
     rng = random.Random(7)
     for step in range(400):
+        clock[0] += 0.25
         action = rng.random()
         if action < 0.3:
             cookie = create_cookie(
@@ -287,12 +295,15 @@ def test_the_caching_jar_sends_what_the_cookie_jar_sends() -> None:
             theirs.clear(victim.domain, victim.path, victim.name)
         url = rng.choice(urls)
         expected = MockRequest(type("R", (), {"url": url, "headers": {}})())
+        before = len(theirs)
         theirs.add_cookie_header(expected)  # type: ignore[arg-type]
+        expired_on_the_way += before - len(theirs)
         assert ours.cookie_headers(url, {}) == expected.get_new_headers()
         assert sorted((c.name, c.value, c.domain, c.path) for c in ours) == sorted(
             (c.name, c.value, c.domain, c.path) for c in theirs
         )
     assert ours._headers, "the jar remembered no header"
+    assert expired_on_the_way, "no cookie expired between steps: the expiry path was not exercised"
 
 
 def test_a_remembered_cookie_header_expires_with_its_cookie(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -158,3 +158,69 @@ def test_every_attack_op_has_a_docstring() -> None:
 def test_parse_scenario_keeps_requirements() -> None:
     scenario = parse_scenario({"id": "a", "title": "t", "expect": "accept", "requirements": ["X-1"]}, "security_x.toml")
     assert scenario.requirements == ("X-1",) and scenario.suite == "security"
+
+
+# ------------------------------------------------------------------------------------------------ markup signed in
+
+
+def _signed_assertion_verifies(xml: bytes, idp: Idp) -> etree._Element:
+    """Verify the Assertion's signature with the IdP's certificate and return the element as signed."""
+    from cryptography import x509
+    from signxml import XMLVerifier
+
+    certificate = x509.load_der_x509_certificate(idp.certificate_der)
+    result = XMLVerifier().verify(xml, x509_cert=certificate, id_attribute="ID", expect_references=1)
+    assert not isinstance(result, list)
+    return result.signed_xml  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("kind", ["pi", "comment"])
+def test_markup_added_before_signing_is_covered_by_a_valid_signature(idp: Idp, kind: str) -> None:
+    xpath = "saml2:Assertion/saml2:Subject/saml2:NameID"
+    plan = FaultPlan(
+        pre_sign=(Op("inject_markup", {"xpath": xpath, "before": EMAIL[4:], "kind": kind}),),
+        signing={"response_signed": False},
+    )
+    xml = idp.issue(plan)
+    signed = _signed_assertion_verifies(xml, idp)
+    name_id = signed.find(f"{q(SAML, 'Subject')}/{q(SAML, 'NameID')}")
+    assert name_id is not None
+    if kind == "pi":  # exclusive c14n keeps processing instructions: the signed copy holds it
+        assert name_id.text == EMAIL[:4] and isinstance(name_id[0], etree._ProcessingInstruction)
+    else:  # ... and drops comments: the signed copy holds the whole value as one text
+        assert (name_id.text, len(name_id)) == (EMAIL, 0)
+    assert name_ids(tree(xml)) == [EMAIL]
+
+
+def test_markup_before_names_text_inside_the_value(idp: Idp) -> None:
+    xpath = "saml2:Assertion/saml2:Subject/saml2:NameID"
+    with pytest.raises(ValueError, match="is not inside"):
+        idp.issue(FaultPlan(pre_sign=(Op("inject_markup", {"xpath": xpath, "before": "nowhere"}),)))
+
+
+# ------------------------------------------------------------------------------------------------ which key signed
+
+
+def _signed_by_other_key() -> Scenario:
+    return parse_scenario({"id": "k", "title": "t", "expect": "reject", "signing": {"key": "other"}}, "x.toml")
+
+
+def test_signed_by_another_key_is_proven_by_the_signature_value(idp: Idp) -> None:
+    xml = idp.issue(FaultPlan(signing={"key": "other"}))
+    assert check_evidence(_signed_by_other_key(), xml, idp.placeholders, idp.certificate_der) == []
+
+
+def test_a_genuine_signature_is_not_taken_for_another_keys(idp: Idp) -> None:
+    problems = check_evidence(_signed_by_other_key(), idp.issue(), idp.placeholders, idp.certificate_der)
+    assert any("verifies with the trusted key" in p for p in problems), problems
+
+
+def test_a_foreign_certificate_in_key_info_does_not_prove_another_key_signed(idp: Idp) -> None:
+    """KeyInfo shows a foreign certificate, but the trusted key made the values: the evidence says so."""
+    plan = FaultPlan(
+        signing={"response_signed": False},
+        post_sign=(Op("replace_key_info", {"target": "assertion"}),),
+    )
+    problems = check_evidence(_signed_by_other_key(), idp.issue(plan), idp.placeholders, idp.certificate_der)
+    assert any("verifies with the trusted key" in p for p in problems), problems
+    assert any("does not verify with the key of the certificate KeyInfo shows" in p for p in problems), problems

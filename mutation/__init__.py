@@ -1,0 +1,1 @@
+"""Mutation testing of the bundled SP's checks against the suites (``nox -s mutants``; README "Mutation score")."""
