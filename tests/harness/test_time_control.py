@@ -16,6 +16,7 @@ from saml_harness.scenarios.catalogue import lint, parse_scenario
 from saml_harness.scenarios.suite import skip_reason
 
 TARGET = """name = "x"
+profile = "saml2-sp"
 acs_url = "https://sp.example/acs"
 entity_id = "https://sp.example/sso"
 [login]
