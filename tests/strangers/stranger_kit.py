@@ -104,6 +104,13 @@ class Ledger:
         if pending.expires_at < self.clock():
             raise Refused(403, f"AuthnRequest {request_id!r} has expired; start the sign-in again")
 
+    def admit(self, request_id: str | None, allow_unsolicited: bool) -> None:
+        """Apply the SP's request policy: a claimed request must be live; no claim needs IdP-initiated SSO allowed."""
+        if request_id is not None:
+            self.check_request(request_id)
+        elif not allow_unsolicited:
+            raise Refused(403, "unsolicited response (no InResponseTo); this SP does not allow IdP-initiated SSO")
+
     def accept(self, assertion_id: str, keep_until: float, request_id: str | None) -> None:
         """Atomically record the assertion as used and the request as answered, or refuse a second use."""
         now = self.clock()
@@ -137,6 +144,21 @@ def error_page(status: int, detail: str) -> Response:
         '<p><a href="/">Home</a></p></body></html>'
     )
     return Response(body, status=status, mimetype="text/html")
+
+
+def metadata_unusable(exc: Exception) -> Response:
+    """Answer 503 when the IdP metadata cannot be read or parsed (the library's own message in the detail)."""
+    logging.getLogger("stranger_sp").exception("cannot load the IdP metadata")
+    return error_page(503, f"IdP metadata unusable: {exc}")
+
+
+def refusals_as_pages(consume: Callable[[], ResponseReturnValue]) -> ResponseReturnValue:
+    """Run the ACS body; a ``Refused`` becomes the error page the harness reads, with its status."""
+    try:
+        return consume()
+    except Refused as refused:
+        logging.getLogger("stranger_sp").warning("ACS refused (%s): %s", refused.status, refused.detail)
+        return error_page(refused.status, refused.detail)
 
 
 def posted_saml_response() -> bytes:

@@ -48,11 +48,12 @@ from stranger_kit import (  # noqa: E402  (needs the path above)
     add_common_arguments,
     create_web_app,
     email_form,
-    error_page,
     local_path,
     metadata_source,
+    metadata_unusable,
     posted_saml_response,
     read_metadata,
+    refusals_as_pages,
     serve,
     sign_in,
     weaknesses,
@@ -167,8 +168,7 @@ def create_app(
         try:
             client = sp.client()
         except Exception as exc:
-            log.exception("cannot load the IdP metadata")
-            return error_page(503, f"IdP metadata unusable: {exc}")
+            return metadata_unusable(exc)
         request_id, info = client.prepare_for_authenticate(relay_state=next_path, binding=BINDING_HTTP_REDIRECT)
         sp.remember_request(str(request_id))
         return redirect(dict(info["headers"])["Location"], code=302)
@@ -176,24 +176,16 @@ def create_app(
     @app.post("/acs")
     def acs() -> ResponseReturnValue:
         """Validate the posted Response with pysaml2 plus this SP's request and replay policies."""
-        try:
-            return _consume()
-        except Refused as refused:
-            log.warning("ACS refused (%s): %s", refused.status, refused.detail)
-            return error_page(refused.status, refused.detail)
+        return refusals_as_pages(_consume)
 
     def _consume() -> ResponseReturnValue:
         xml = posted_saml_response()
         request_id = claimed_request_id(xml)
-        if request_id is not None:
-            sp.check_request(request_id)
-        elif not sp.allow_unsolicited:
-            raise Refused(403, "unsolicited response (no InResponseTo); this SP does not allow IdP-initiated SSO")
+        sp.admit(request_id, sp.allow_unsolicited)
         try:
             client = sp.client()
         except Exception as exc:
-            log.exception("cannot load the IdP metadata")
-            return error_page(503, f"IdP metadata unusable: {exc}")
+            return metadata_unusable(exc)
         outstanding = {} if request_id is None else {request_id: "/"}
         try:
             # Without conv_info pysaml2 skips the Recipient check altogether (verify_recipient returns True).

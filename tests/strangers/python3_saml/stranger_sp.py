@@ -55,11 +55,12 @@ from stranger_kit import (  # noqa: E402  (needs the path above)
     add_common_arguments,
     create_web_app,
     email_form,
-    error_page,
     local_path,
     metadata_source,
+    metadata_unusable,
     posted_saml_response,
     read_metadata,
+    refusals_as_pages,
     serve,
     sign_in,
     weaknesses,
@@ -282,8 +283,7 @@ def create_app(
         try:
             auth = OneLogin_Saml2_Auth(request_data(), sp.settings())
         except Exception as exc:
-            log.exception("cannot load the IdP metadata")
-            return error_page(503, f"IdP metadata unusable: {exc}")
+            return metadata_unusable(exc)
         location = auth.login(return_to=next_path)
         sp.remember_request(auth.get_last_request_id())
         return redirect(location, code=302)
@@ -291,24 +291,16 @@ def create_app(
     @app.post("/acs")
     def acs() -> ResponseReturnValue:
         """Validate the posted Response with python3-saml plus this SP's request, unsolicited and replay policies."""
-        try:
-            return _consume()
-        except Refused as refused:
-            log.warning("ACS refused (%s): %s", refused.status, refused.detail)
-            return error_page(refused.status, refused.detail)
+        return refusals_as_pages(_consume)
 
     def _consume() -> ResponseReturnValue:
         root = decode_posted_response()
         request_id = claimed_request_id(root)
-        if request_id is not None:
-            sp.check_request(request_id)
-        elif not sp.allow_unsolicited:
-            raise Refused(403, "unsolicited response (no InResponseTo); this SP does not allow IdP-initiated SSO")
+        sp.admit(request_id, sp.allow_unsolicited)
         try:
             settings = sp.settings()
         except Exception as exc:
-            log.exception("cannot load the IdP metadata")
-            return error_page(503, f"IdP metadata unusable: {exc}")
+            return metadata_unusable(exc)
         if "keyinfo-cert" in sp.weaken:
             settings = trust_keyinfo_certificate(settings, root)
         if "any-signature" in sp.weaken:
