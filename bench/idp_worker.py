@@ -14,11 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
 import sys
-import threading
 from pathlib import Path
 from typing import Any
+
+from bench.stopping import wait_until_signalled
 
 
 def build_org_app(config: dict[str, Any]) -> Any:
@@ -56,12 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     server = LiveServer(build_org_app(config), "127.0.0.1", args.port, threads=args.threads, reuse_port=True).start()
     print("ready", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
-        while not stop.wait(0.5):
-            pass
+        wait_until_signalled()
     finally:
         server.stop()
     return 0

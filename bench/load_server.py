@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.stopping import wait_until_signalled
+
 LOAD_PASSWORD = "Load-test-password-1"
 
 
@@ -153,12 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         "idp_workers": [w.pid for w in idp_workers],
     }
     print(json.dumps(info), flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
-        while not stop.wait(0.5):
-            pass
+        wait_until_signalled()
     finally:
         for worker in workers + idp_workers:
             worker.send_signal(signal.SIGTERM)

@@ -12,10 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
 import sys
-import threading
 from pathlib import Path
+
+from bench.stopping import wait_until_signalled
 
 SHARED_KEYS = ("PUBLIC_URL", "DATABASE_URL", "SECRET_KEY", "API_TOKEN", "PASSWORD_HASH_METHOD")
 
@@ -41,12 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         app.wsgi_app = meter  # type: ignore[method-assign]
     server = LiveServer(app, "127.0.0.1", args.port, threads=args.threads, reuse_port=True).start()
     print("ready", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
-        while not stop.wait(0.5):
-            pass
+        wait_until_signalled()
     finally:
         server.stop()
         if meter is not None and args.route_cpu:
