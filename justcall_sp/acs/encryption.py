@@ -38,7 +38,6 @@ from saml_xmlns import (
     DS,
     ENC_AES256_CBC,
     ENC_AES256_GCM,
-    ENC_TYPE_ELEMENT,
     ENC_TYPE_ENCRYPTED_KEY,
     KT_RSA_1_5,
     KT_RSA_OAEP_MGF1P,
@@ -83,41 +82,51 @@ def check_encryption_expected(root: etree._Element, decryption: Decryption | Non
     return encrypted[0]
 
 
-def _one(parent: etree._Element, tag: str, what: str) -> etree._Element:
+def _one(parent: etree._Element, tag: str) -> etree._Element:
     found = parent.findall(tag)
     if len(found) != 1:
-        raise Reject("encryption.invalid", f"{len(found)} {what} elements; exactly one is expected")
+        raise Reject(
+            "encryption.invalid",
+            f"{len(found)} {etree.QName(tag).localname} in {etree.QName(parent).localname}; exactly one is expected",
+        )
     return found[0]
 
 
-def _octets(element: etree._Element, what: str) -> bytes:
+# xmlenc-core 3.3: CipherData/CipherValue holds base64Binary. Characters outside the base64 alphabet (line breaks,
+# which xmlsec writes every 64 characters) are skipped, as binascii does by default: the octets must then decrypt
+# and the assertion must still carry a valid signature, so a stray character gains an attacker nothing.
+def _octets(element: etree._Element) -> bytes:
     value = element.find(f"{_x('CipherData')}/{_x('CipherValue')}")
-    if value is None or not (value.text or "").strip():
-        raise Reject("encryption.invalid", f"{what} has no CipherData/CipherValue")
+    if value is None or value.text is None:
+        raise Reject("encryption.invalid", f"{etree.QName(element).localname} has no CipherData/CipherValue")
     try:
-        return base64.b64decode("".join((value.text or "").split()), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise Reject("encryption.invalid", f"{what} CipherValue is not base64") from exc
+        return base64.b64decode(value.text)
+    except binascii.Error as exc:
+        raise Reject("encryption.invalid", f"{etree.QName(element).localname} CipherValue is not base64") from exc
 
 
 # xmlenc-core 3.5.1 RetrievalMethod: only a same-document "#id" reference to an EncryptedKey is followed (no
-# network, attack catalog 1.H); otherwise the EncryptedKey must sit in the EncryptedData's KeyInfo.
+# network, attack catalog 1.H: a URI naming no EncryptedKey of this EncryptedAssertion is simply not found);
+# otherwise the EncryptedKey sits in the EncryptedData's KeyInfo (xmlsec's layout). Exactly one must be found.
 def _encrypted_key(encrypted_assertion: etree._Element, data: etree._Element) -> etree._Element:
     key_info = data.find(q(DS, "KeyInfo"))
-    candidates = [] if key_info is None else key_info.findall(_x("EncryptedKey"))
-    retrieval = [] if key_info is None else key_info.findall(q(DS, "RetrievalMethod"))
-    for method in retrieval:
-        uri = method.get("URI", "")
-        if method.get("Type") != ENC_TYPE_ENCRYPTED_KEY or not uri.startswith("#") or len(uri) < 2:
-            raise Reject("encryption.invalid", f"RetrievalMethod {uri!r} is not a same-document EncryptedKey")
-        candidates += [k for k in encrypted_assertion.findall(_x("EncryptedKey")) if k.get("Id") == uri[1:]]
+    if key_info is None:
+        raise Reject("encryption.invalid", "the EncryptedData has no KeyInfo naming its EncryptedKey")
+    candidates = key_info.findall(_x("EncryptedKey"))
+    for method in key_info.findall(q(DS, "RetrievalMethod")):
+        if method.get("Type") != ENC_TYPE_ENCRYPTED_KEY:
+            raise Reject("encryption.invalid", f"RetrievalMethod Type {method.get('Type')!r} is not EncryptedKey")
+        uri = method.get("URI")
+        candidates += [
+            k for k in encrypted_assertion.findall(_x("EncryptedKey")) if k.get("Id") and uri == f"#{k.get('Id')}"
+        ]
     if len(candidates) != 1:
         raise Reject("encryption.invalid", f"{len(candidates)} EncryptedKey elements for the data; one is expected")
     return candidates[0]
 
 
 def _content_key(encrypted_key: etree._Element, private_key: rsa.RSAPrivateKey) -> bytes:
-    method = _one(encrypted_key, _x("EncryptionMethod"), "EncryptedKey EncryptionMethod")
+    method = _one(encrypted_key, _x("EncryptionMethod"))
     algorithm = method.get("Algorithm")
     if algorithm == KT_RSA_1_5:
         # Policy (attack catalog 1.H; pysaml2 7.0.0 dropped it): RSA PKCS#1 v1.5 key transport is open to
@@ -125,11 +134,12 @@ def _content_key(encrypted_key: etree._Element, private_key: rsa.RSAPrivateKey) 
         raise Reject("encryption.key_transport", "key transport RSA1.5 (rsa-1_5) is refused; use RSA-OAEP")
     if algorithm != KT_RSA_OAEP_MGF1P:
         raise Reject("encryption.key_transport", f"key transport {algorithm!r} is not supported; use RSA-OAEP")
+    # xmlenc-core 5.4.2: the OAEP digest is SHA-1 when DigestMethod is absent (xmlsec's default); Okta names SHA-1.
     digest = method.find(q(DS, "DigestMethod"))
     digest_uri = None if digest is None else digest.get("Algorithm")
     if digest_uri not in _OAEP_DIGESTS:
         raise Reject("encryption.key_transport", f"RSA-OAEP digest {digest_uri!r} is not supported")
-    wrapped = _octets(encrypted_key, "EncryptedKey")
+    wrapped = _octets(encrypted_key)
     hash_class = _OAEP_DIGESTS[digest_uri]
     try:
         return private_key.decrypt(wrapped, OAEP(mgf=MGF1(algorithm=hashes.SHA1()), algorithm=hash_class(), label=None))
@@ -140,35 +150,39 @@ def _content_key(encrypted_key: etree._Element, private_key: rsa.RSAPrivateKey) 
 def _decrypt_octets(uri: str, key: bytes, octets: bytes) -> bytes:
     if len(key) != SUPPORTED_CIPHERS[uri]:
         raise Reject("encryption.decrypt_failed", DECRYPT_FAILED)
-    try:
-        if uri == ENC_AES256_GCM:
-            if len(octets) < 12 + 16:
-                raise ValueError("too short")
+    if uri == ENC_AES256_GCM:
+        # xmlenc-core1 5.2.4: a 96-bit IV, the ciphertext, then the 128-bit tag; AESGCM refuses input too short
+        # for them (ValueError or InvalidTag) as it refuses a wrong tag.
+        try:
             return AESGCM(key).decrypt(octets[:12], octets[12:], None)
-        iv, body = octets[:16], octets[16:]
-        if not body or len(body) % 16:
-            raise ValueError("not whole blocks")
+        except (ValueError, InvalidTag) as exc:
+            raise Reject("encryption.decrypt_failed", DECRYPT_FAILED) from exc
+    # xmlenc-core 5.2.1: the IV (one block), then whole blocks; the CBC decryptor refuses a partial block.
+    iv, body = octets[:16], octets[16:]
+    if not body:
+        raise Reject("encryption.decrypt_failed", DECRYPT_FAILED)
+    try:
         decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
         padded = decryptor.update(body) + decryptor.finalize()
-        # xmlenc-core 5.2: the last octet is the padding length (1..block size); the other padding octets are
-        # arbitrary, so only the length is checked.
-        length = padded[-1]
-        if not 1 <= length <= 16:
-            raise ValueError("bad padding length")
-        return padded[:-length]
-    except (ValueError, InvalidTag) as exc:
+    except ValueError as exc:
         raise Reject("encryption.decrypt_failed", DECRYPT_FAILED) from exc
+    # xmlenc-core 5.2: the last octet is the padding length (1..block size); the other padding octets are
+    # arbitrary, so only the length is checked.
+    length = padded[-1]
+    if not 1 <= length <= 16:
+        raise Reject("encryption.decrypt_failed", DECRYPT_FAILED)
+    return padded[:-length]
 
 
 def _plaintext_assertion(plaintext: bytes, in_scope: dict[str | None, str]) -> etree._Element:
     """Parse the decrypted octets: exactly one element, a saml:Assertion (python3-saml 1.2.0's check).
 
     xmlenc-core 4.3: the decrypted octets are parsed in the context of the EncryptedData's parent, so namespace
-    prefixes declared there (xmlsec does not repeat ``xmlns:saml2`` in the ciphertext) are in scope.
+    prefixes declared there (xmlsec does not repeat ``xmlns:saml2`` in the ciphertext) are in scope. The octets
+    of Type Element are an element, not a document: an XML declaration in them is refused (no encrypter writes
+    one: xmlsec, Santuario (Okta, Shibboleth) and .NET serialize the element alone).
     """
     decode.check_no_dtd(plaintext)
-    if plaintext.lstrip().startswith(b"<?xml"):
-        plaintext = plaintext.split(b"?>", 1)[1]
     declarations = "".join(
         f" xmlns:{prefix}={quoteattr(uri)}" if prefix else f" xmlns={quoteattr(uri)}"
         for prefix, uri in in_scope.items()
@@ -185,35 +199,34 @@ def _plaintext_assertion(plaintext: bytes, in_scope: dict[str | None, str]) -> e
     if (holder.text or "").strip() or any((child.tail or "").strip() for child in holder):
         raise Reject("encryption.decrypt_failed", DECRYPT_FAILED)
     if len(elements) != 1 or elements[0].tag != q(SAML, "Assertion"):
-        names = ", ".join(etree.QName(e).localname for e in elements) or "nothing"
         raise Reject(
-            "encryption.assertion_count", f"the EncryptedData holds {names}; exactly one Assertion is expected"
+            "encryption.assertion_count",
+            f"the EncryptedData holds {', '.join(etree.QName(e).localname for e in elements) or 'nothing'}; "
+            "exactly one Assertion is expected",
         )
     return elements[0]
 
 
 def decrypt_assertion(encrypted_assertion: etree._Element, private_key: rsa.RSAPrivateKey) -> etree._Element:
     """Return the decrypted Assertion element (checks algorithms, the key reference and the content)."""
-    data = _one(encrypted_assertion, _x("EncryptedData"), "EncryptedData")
-    if data.get("Type") not in (None, ENC_TYPE_ELEMENT):
-        raise Reject("encryption.invalid", f"EncryptedData Type {data.get('Type')!r} is not Element")
-    method = _one(data, _x("EncryptionMethod"), "EncryptedData EncryptionMethod")
-    uri = method.get("Algorithm") or ""
+    # The EncryptedData's Type is not read: it is unprotected and advisory (xmlenc-core 3.1), and whatever it says
+    # the plaintext must be exactly one Assertion element (_plaintext_assertion).
+    data = _one(encrypted_assertion, _x("EncryptedData"))
+    method = _one(data, _x("EncryptionMethod"))
+    uri = str(method.get("Algorithm"))
     if uri not in SUPPORTED_CIPHERS:
         raise Reject(
             "encryption.algorithm", f"encryption algorithm {uri!r} is not supported; use AES256-CBC or AES256-GCM"
         )
     key = _content_key(_encrypted_key(encrypted_assertion, data), private_key)
-    octets = _decrypt_octets(uri, key, _octets(data, "EncryptedData"))
+    octets = _decrypt_octets(uri, key, _octets(data))
     return _plaintext_assertion(octets, dict(encrypted_assertion.nsmap))
 
 
 @dataclass(frozen=True)
 class Decrypted:
-    """The Response with its assertion in plaintext, and what the signature checks found."""
+    """The decrypted assertion as it stands in the plain Response, and the assertion as signed (claims come from it)."""
 
-    xml: bytes
-    root: etree._Element
     assertion: etree._Element
     signed: signatures.SignedAssertion
 
@@ -242,11 +255,10 @@ def verify_and_decrypt(
             raise Reject("signature.invalid", "the signed Response does not contain exactly one EncryptedAssertion")
         encrypted_assertion = signed_encrypted[0]
     assertion = decrypt_assertion(encrypted_assertion, decryption.key)
-    # The plain document: what was signed (or posted, if unsigned), the signature already checked taken out,
-    # the EncryptedAssertion replaced by its plaintext. Every later check reads this.
+    # The plain document: what was signed (signxml's signed_xml, the enveloped signature already taken out by its
+    # transform), or what was posted if unsigned (then no ds:Signature is in it: any would have been refused
+    # above), with the EncryptedAssertion replaced by its plaintext. Every later check reads this.
     plain = copy.deepcopy(source)
-    for signature in plain.findall(q(DS, "Signature")):
-        plain.remove(signature)
     holder = plain.find(q(SAML, "EncryptedAssertion"))
     assert holder is not None
     holder.addnext(assertion)
@@ -262,10 +274,11 @@ def verify_and_decrypt(
         signed = signatures.verify_signature(
             plain_xml, assertion_sig, posted_assertion, signatures.ASSERTION_LOCATION, certificate, now
         )
-        result = signatures.SignedAssertion(signed, response_signed=response_sig is not None, assertion_signed=True)
     elif response_sig is not None:
         # The Response signature covers the ciphertext this assertion came from (Okta's 2017 sample signs only it).
-        result = signatures.SignedAssertion(posted_assertion, response_signed=True, assertion_signed=False)
+        signed = posted_assertion
     else:
         raise Reject("signature.missing", "neither the Response nor the decrypted Assertion is signed")
-    return Decrypted(plain_xml, plain_root, posted_assertion, result)
+    # No check reads the two flags (claims come from `signed`); they say which signatures the login carried.
+    found = signatures.SignedAssertion(signed, response_sig is not None, assertion_sig is not None)
+    return Decrypted(posted_assertion, found)
