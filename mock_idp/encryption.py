@@ -31,6 +31,7 @@ from mock_idp.keys import make_credential, wrap76
 from mock_idp.model import SamlApp
 from saml_xmlns import (
     ALG_SHA1,
+    ALG_SHA256,
     DS,
     ENC_AES128_CBC,
     ENC_AES128_GCM,
@@ -65,6 +66,17 @@ ENCRYPTION_LABELS = {
 }
 KEY_TRANSPORT_LABELS = {"RSA_OAEP": "RSA-OAEP", "RSA_15": "RSA1.5"}
 
+PADDINGS = {"pkcs7": None, "whole_block": (0, 16), "one_octet": (15, 1), "beyond_block": (15, 17)}
+"""CBC paddings a scenario may choose: (plaintext length modulo 16 reached with whitespace after the Assertion,
+padding length). xmlenc-core 5.2: the last octet gives the padding length, 1 to the block size; a plaintext of
+whole blocks gets a whole block of padding (1 response in 16 from Okta), "beyond_block" breaks the rule."""
+
+KEY_TRANSPORT_DIGESTS = {"SHA1": ALG_SHA1, "SHA256": ALG_SHA256, "none": None}
+"""RSA-OAEP DigestMethod choices (xmlenc-core 5.4.2; "none": absent, which means SHA-1)."""
+
+KEY_PLACEMENTS = ("retrieval_method", "key_info", "both")
+"""Okta's RetrievalMethod to a sibling EncryptedKey; xmlsec's EncryptedKey inside KeyInfo; both at once."""
+
 # Beyond Okta's list, only so that a scenario can send what an SP must refuse (attack catalog 1.H cipher matrix).
 _EXTRA_CIPHERS = {"TRIPLEDES_CBC": ENC_TRIPLEDES_CBC}
 _KEY_BYTES = {ENC_AES128_CBC: 16, ENC_AES256_CBC: 32, ENC_AES128_GCM: 16, ENC_AES256_GCM: 32, ENC_TRIPLEDES_CBC: 24}
@@ -79,6 +91,12 @@ class EncryptionSettings:
     key_transport: str = "RSA_OAEP"
     extra_assertion: bool = False
     """Attack only: append a second, unsigned copy of the assertion (NameID changed) inside the same EncryptedData."""
+    padding: str = "pkcs7"
+    """CBC padding (PADDINGS): Okta's PKCS#7 of the Assertion as serialized, or a chosen padding length."""
+    key_transport_digest: str = "SHA1"
+    """RSA-OAEP digest (KEY_TRANSPORT_DIGESTS): Okta names SHA-1; "none" omits DigestMethod (xmlsec's default)."""
+    key_placement: str = "retrieval_method"
+    """Where the EncryptedKey goes (KEY_PLACEMENTS): Okta's sibling by RetrievalMethod, inside KeyInfo, or both."""
 
 
 def load_certificate(pem: str) -> x509.Certificate:
@@ -107,28 +125,44 @@ def _cipher_uri(algorithm: str) -> str:
     return uri
 
 
-def encrypt_octets(plaintext: bytes, uri: str, key: bytes) -> bytes:
+def encrypt_octets(plaintext: bytes, uri: str, key: bytes, padding_choice: str = "pkcs7") -> bytes:
     """Return IV || ciphertext (|| tag for GCM) as xmlenc-core 5.2 / xmlenc-core1 5.2.4 lay them out."""
     if uri in (ENC_AES128_GCM, ENC_AES256_GCM):
+        if padding_choice != "pkcs7":
+            raise ValueError("a CBC padding was chosen for a GCM cipher (GCM has no padding)")
         nonce = os.urandom(12)
         return nonce + AESGCM(key).encrypt(nonce, plaintext, None)
     block_cipher = algorithms.TripleDES(key) if uri == ENC_TRIPLEDES_CBC else algorithms.AES(key)
     iv = os.urandom(block_cipher.block_size // 8)
-    # xmlenc 5.2: the last octet gives the padding length; PKCS#7 padding satisfies that rule.
-    padder = padding.PKCS7(block_cipher.block_size).padder()
-    padded = padder.update(plaintext) + padder.finalize()
     encryptor = Cipher(block_cipher, modes.CBC(iv)).encryptor()
-    return iv + encryptor.update(padded) + encryptor.finalize()
+    return iv + encryptor.update(pad(plaintext, block_cipher.block_size // 8, padding_choice)) + encryptor.finalize()
 
 
-def wrap_key(key: bytes, certificate: x509.Certificate, transport_uri: str) -> bytes:
-    """Encrypt the content key to the recipient's RSA key (rsa-oaep-mgf1p: SHA-1 digest and MGF1, or rsa-1_5)."""
+def pad(plaintext: bytes, block: int, padding_choice: str) -> bytes:
+    """Pad for CBC: PKCS#7 (it satisfies xmlenc 5.2's rule), or a PADDINGS choice for a 16-octet block."""
+    if padding_choice not in PADDINGS:
+        raise ValueError(f"encryption padding must be one of {sorted(PADDINGS)}, got {padding_choice!r}")
+    chosen = PADDINGS[padding_choice]
+    if chosen is None:
+        padder = padding.PKCS7(block * 8).padder()
+        return padder.update(plaintext) + padder.finalize()
+    if block != 16:
+        raise ValueError("a chosen padding needs a 16-octet block cipher (AES)")
+    remainder, length = chosen
+    # Whitespace after the Assertion is allowed in the plaintext (the SP parses it as element content).
+    body = plaintext + b" " * ((remainder - len(plaintext)) % block)
+    return body + bytes([length]) * length
+
+
+def wrap_key(key: bytes, certificate: x509.Certificate, transport_uri: str, digest: str = "SHA1") -> bytes:
+    """Encrypt the content key to the recipient's RSA key (rsa-oaep-mgf1p: MGF1 with SHA-1, or rsa-1_5)."""
     public_key = certificate.public_key()
     if not isinstance(public_key, rsa.RSAPublicKey):
         raise ValueError("the encryption certificate must hold an RSA public key")
     if transport_uri == KT_RSA_1_5:
         return public_key.encrypt(key, PKCS1v15())
-    return public_key.encrypt(key, OAEP(mgf=MGF1(algorithm=hashes.SHA1()), algorithm=hashes.SHA1(), label=None))
+    algorithm = hashes.SHA256() if digest == "SHA256" else hashes.SHA1()
+    return public_key.encrypt(key, OAEP(mgf=MGF1(algorithm=hashes.SHA1()), algorithm=algorithm, label=None))
 
 
 def _xml_id() -> str:
@@ -140,27 +174,49 @@ def encrypted_assertion_xml(plaintext: bytes, settings: EncryptionSettings) -> b
     """Return the ``saml2:EncryptedAssertion`` element for ``plaintext`` (the serialized, signed Assertion)."""
     uri = _cipher_uri(settings.algorithm)
     transport_uri = KEY_TRANSPORT_ALGORITHMS.get(settings.key_transport, settings.key_transport)
+    if settings.key_transport_digest not in KEY_TRANSPORT_DIGESTS:
+        raise ValueError(f"key transport digest must be one of {sorted(KEY_TRANSPORT_DIGESTS)}")
+    if settings.key_placement not in KEY_PLACEMENTS:
+        raise ValueError(f"encrypted key placement must be one of {list(KEY_PLACEMENTS)}")
     key = os.urandom(_KEY_BYTES[uri])
-    cipher_value = base64.b64encode(encrypt_octets(plaintext, uri, key)).decode("ascii")
-    key_value = base64.b64encode(wrap_key(key, settings.certificate, transport_uri)).decode("ascii")
-    certificate = wrap76(settings.certificate.public_bytes(serialization.Encoding.DER))
+    cipher_value = base64.b64encode(encrypt_octets(plaintext, uri, key, settings.padding)).decode("ascii")
     data_id, key_id = _xml_id(), _xml_id()
-    digest = f'<ds:DigestMethod xmlns:ds="{DS}" Algorithm="{ALG_SHA1}"/>' if transport_uri == KT_RSA_OAEP_MGF1P else ""
+
+    def encrypted_key(key_id: str) -> str:
+        # Each EncryptedKey wraps the content key on its own (OAEP is randomized), as two encrypters would.
+        wrapped = wrap_key(key, settings.certificate, transport_uri, settings.key_transport_digest)
+        key_value = base64.b64encode(wrapped).decode("ascii")
+        digest_uri = KEY_TRANSPORT_DIGESTS[settings.key_transport_digest]
+        digest = (
+            f'<ds:DigestMethod xmlns:ds="{DS}" Algorithm="{digest_uri}"/>'
+            if transport_uri == KT_RSA_OAEP_MGF1P and digest_uri is not None
+            else ""
+        )
+        certificate = wrap76(settings.certificate.public_bytes(serialization.Encoding.DER))
+        return (
+            f'<xenc:EncryptedKey xmlns:xenc="{XENC}" Id="{key_id}">'
+            f'<xenc:EncryptionMethod Algorithm="{transport_uri}" xmlns:xenc="{XENC}">{digest}</xenc:EncryptionMethod>'
+            f'<ds:KeyInfo xmlns:ds="{DS}"><ds:X509Data><ds:X509Certificate>{certificate}</ds:X509Certificate>'
+            f"</ds:X509Data></ds:KeyInfo>"
+            f'<xenc:CipherData xmlns:xenc="{XENC}"><xenc:CipherValue>{key_value}</xenc:CipherValue></xenc:CipherData>'
+            f'<xenc:ReferenceList><xenc:DataReference URI="#{data_id}"/></xenc:ReferenceList>'
+            f"</xenc:EncryptedKey>"
+        )
+
+    inside = settings.key_placement in ("key_info", "both")
+    by_reference = settings.key_placement in ("retrieval_method", "both")
+    key_info = (encrypted_key(_xml_id()) if inside else "") + (
+        f'<ds:RetrievalMethod Type="{ENC_TYPE_ENCRYPTED_KEY}" URI="#{key_id}"/>' if by_reference else ""
+    )
     return (
         f'<saml2:EncryptedAssertion xmlns:saml2="{SAML}">'
         f'<xenc:EncryptedData xmlns:xenc="{XENC}" Id="{data_id}" Type="{ENC_TYPE_ELEMENT}">'
         f'<xenc:EncryptionMethod Algorithm="{uri}" xmlns:xenc="{XENC}"/>'
-        f'<ds:KeyInfo xmlns:ds="{DS}">'
-        f'<ds:RetrievalMethod Type="{ENC_TYPE_ENCRYPTED_KEY}" URI="#{key_id}"/></ds:KeyInfo>'
+        f'<ds:KeyInfo xmlns:ds="{DS}">{key_info}</ds:KeyInfo>'
         f'<xenc:CipherData xmlns:xenc="{XENC}"><xenc:CipherValue>{cipher_value}</xenc:CipherValue></xenc:CipherData>'
         f"</xenc:EncryptedData>"
-        f'<xenc:EncryptedKey xmlns:xenc="{XENC}" Id="{key_id}">'
-        f'<xenc:EncryptionMethod Algorithm="{transport_uri}" xmlns:xenc="{XENC}">{digest}</xenc:EncryptionMethod>'
-        f'<ds:KeyInfo xmlns:ds="{DS}"><ds:X509Data><ds:X509Certificate>{certificate}</ds:X509Certificate>'
-        f"</ds:X509Data></ds:KeyInfo>"
-        f'<xenc:CipherData xmlns:xenc="{XENC}"><xenc:CipherValue>{key_value}</xenc:CipherValue></xenc:CipherData>'
-        f'<xenc:ReferenceList><xenc:DataReference URI="#{data_id}"/></xenc:ReferenceList>'
-        f"</xenc:EncryptedKey></saml2:EncryptedAssertion>"
+        f"{encrypted_key(key_id) if by_reference else ''}"
+        f"</saml2:EncryptedAssertion>"
     ).encode("ascii")
 
 
@@ -220,6 +276,9 @@ def settings_for(app: SamlApp, overrides: Mapping[str, Any]) -> EncryptionSettin
         algorithm=str(overrides.get("encryption_algorithm", app.encryption_algorithm)),
         key_transport=str(overrides.get("key_transport", app.key_transport_algorithm)),
         extra_assertion=bool(overrides.get("encrypted_extra_assertion", False)),
+        padding=str(overrides.get("encryption_padding", "pkcs7")),
+        key_transport_digest=str(overrides.get("key_transport_digest", "SHA1")),
+        key_placement=str(overrides.get("encrypted_key_placement", "retrieval_method")),
     )
 
 

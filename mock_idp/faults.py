@@ -9,7 +9,7 @@ functions registered in one table, ``op_registry.OPS``; importing this module im
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 from lxml import etree
 
 from mock_idp import attacks, field_ops
+from mock_idp.encryption import KEY_PLACEMENTS, KEY_TRANSPORT_DIGESTS, PADDINGS
 from mock_idp.op_registry import OP_STAGES, OPS, STAGES, OpContext, OpFunc, Stage, get_op, op
 from saml_xmlns import STATUS_REQUESTER, STATUS_RESPONDER, STATUS_SUCCESS
 
@@ -53,9 +54,19 @@ SIGNING_OVERRIDES = frozenset(
         "key_transport",
         "encryption_key",
         "encrypted_extra_assertion",
+        "encryption_padding",
+        "key_transport_digest",
+        "encrypted_key_placement",
     }
 )
 """Keys allowed in ``FaultPlan.signing``: the signature settings and the Assertion Encryption ones."""
+
+ENCRYPTION_CHOICES: Mapping[str, Collection[str]] = {
+    "encryption_padding": PADDINGS,
+    "key_transport_digest": KEY_TRANSPORT_DIGESTS,
+    "encrypted_key_placement": KEY_PLACEMENTS,
+}
+"""The values the encryption overrides take (a typo fails when the plan is made, not when Okta answers)."""
 
 SIGNING_KEYS = ("active", "other", "expired", "not_yet_valid")
 """Named values of ``signing["key"]``; any other value is taken as a kid of the app's keys."""
@@ -110,7 +121,9 @@ class FaultPlan:
     not_yet_valid|<kid of one of the app's keys>); and of its Assertion Encryption: encrypt (bool),
     encryption_algorithm (AES256_CBC|AES128_CBC|AES256_GCM|AES128_GCM, or TRIPLEDES_CBC to test an SP),
     key_transport (RSA_OAEP|RSA_15), encryption_key ("other": to a certificate nobody configured),
-    encrypted_extra_assertion (bool: an unsigned second assertion in the same EncryptedData)."""
+    encrypted_extra_assertion (bool: an unsigned second assertion in the same EncryptedData), encryption_padding
+    (pkcs7|whole_block|one_octet|beyond_block, CBC only), key_transport_digest (SHA1|SHA256|none: the RSA-OAEP
+    DigestMethod), encrypted_key_placement (retrieval_method|key_info|both)."""
     clock_offset_seconds: float = 0.0
     """The IdP clock runs this far ahead (positive) or behind (negative) of the org clock."""
     status: str | None = None
@@ -125,6 +138,11 @@ class FaultPlan:
         unknown = set(self.signing) - SIGNING_OVERRIDES
         if unknown:
             raise ValueError(f"unknown signing overrides {sorted(unknown)}; allowed: {sorted(SIGNING_OVERRIDES)}")
+        for name, choices in ENCRYPTION_CHOICES.items():
+            if name in self.signing and self.signing[name] not in choices:
+                raise ValueError(
+                    f"signing override {name} must be one of {sorted(choices)}, got {self.signing[name]!r}"
+                )
         for stage in STAGES:
             for step in getattr(self, stage):
                 step.check(stage)

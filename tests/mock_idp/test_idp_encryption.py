@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from idp_support import ACS_URL, JUSTCALL_ATTRIBUTES, SP_ENTITY_ID, issue_for, parse, verify, xp
 from lxml import etree
 
+from mock_idp.encryption import pad
 from mock_idp.faults import FaultPlan
 from mock_idp.keys import Credential, KeyPool, make_credential
 from mock_idp.model import SamlApp, User
@@ -209,3 +210,68 @@ def test_python3_saml_refuses_a_response_encrypted_to_another_key(org: Org, ann:
     issued = issue_for(org, app, ann, request_id="r1", plan=FaultPlan(signing={"encryption_key": "other"}))
     with pytest.raises(Exception):  # noqa: B017 - xmlsec's error type depends on the binding version
         OneLogin_Saml2_Response(_python3_saml(org, app, sp_key), issued.b64)
+
+
+@pytest.mark.parametrize(
+    "signing",
+    [
+        {"encryption_padding": "whole_block"},
+        {"encryption_padding": "one_octet"},
+        {"key_transport_digest": "SHA256"},
+        {"key_transport_digest": "none"},
+        {"encrypted_key_placement": "key_info"},
+    ],
+    ids=lambda signing: "-".join(str(v) for v in signing.values()),
+)
+def test_python3_saml_decrypts_each_encryption_variant(
+    org: Org, ann: User, sp_key: Credential, signing: dict[str, str]
+) -> None:
+    """The plan's encryption variants are still valid XML Encryption: xmlsec decrypts each."""
+    pytest.importorskip("onelogin.saml2", reason="python3-saml is not installed")
+    from onelogin.saml2.response import OneLogin_Saml2_Response
+
+    org.clock = utc_now
+    app = org.create_saml_app("JustCall 2", ACS_URL, SP_ENTITY_ID, JUSTCALL_ATTRIBUTES)
+    org.assign_user(app.id, ann.id)
+    app = _encrypt(org, app, sp_key)
+    issued = issue_for(org, app, ann, request_id="ONELOGIN_req1", plan=FaultPlan(signing=signing))
+    acs = urlsplit(ACS_URL)
+    request_data = {"http_host": acs.netloc, "script_name": acs.path, "https": "off"}
+    response = OneLogin_Saml2_Response(_python3_saml(org, app, sp_key), issued.b64)
+    assert response.is_valid(request_data, "ONELOGIN_req1", raise_exceptions=True)
+    assert response.get_nameid() == "ann@acme.test"
+
+
+@pytest.mark.parametrize(("choice", "length"), [("whole_block", 16), ("one_octet", 1), ("beyond_block", 17)])
+def test_a_chosen_cbc_padding_has_that_length_after_whitespace(choice: str, length: int) -> None:
+    plaintext = b"<a/>" * 7
+    padded = pad(plaintext, 16, choice)
+    assert len(padded) % 16 == 0 and padded[-1] == length
+    assert padded[:-length].rstrip(b" ") == plaintext
+
+
+@pytest.mark.parametrize(
+    ("placement", "inside", "siblings", "retrieval"),
+    [("retrieval_method", 0, 1, 1), ("key_info", 1, 0, 0), ("both", 1, 1, 1)],
+)
+def test_the_encrypted_key_goes_where_the_plan_says(
+    org: Org,
+    justcall: SamlApp,
+    ann: User,
+    sp_key: Credential,
+    placement: str,
+    inside: int,
+    siblings: int,
+    retrieval: int,
+) -> None:
+    app = _encrypt(org, justcall, sp_key)
+    root = parse(issue_for(org, app, ann, plan=FaultPlan(signing={"encrypted_key_placement": placement})).xml)
+    key_info = "saml2:EncryptedAssertion/xenc:EncryptedData/ds:KeyInfo"
+    assert len(xp(root, f"{key_info}/xenc:EncryptedKey")) == inside
+    assert len(xp(root, "saml2:EncryptedAssertion/xenc:EncryptedKey")) == siblings
+    assert len(xp(root, f"{key_info}/ds:RetrievalMethod")) == retrieval
+
+
+def test_an_unknown_encryption_variant_fails_when_the_plan_is_made() -> None:
+    with pytest.raises(ValueError, match="encryption_padding"):
+        FaultPlan(signing={"encryption_padding": "whole-block"})
