@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from flask import Flask
 from sqlalchemy import Executable, bindparam, select
@@ -418,6 +420,16 @@ class JustCall:
             certificate = row.encryption_certificate
         assert certificate is not None
         return load_certificate(certificate).public_bytes(Encoding.PEM)
+
+    def decryption_key(self, slug: str) -> rsa.RSAPrivateKey | None:
+        """Return the account's decryption key, in process only (never served): the harness proves with it what
+        an encrypted scenario sent (padding, plaintext). None before Encrypt assertions made one."""
+        with self.db.read_session() as session:
+            row = session.scalar(select(SsoAdvanced).where(SsoAdvanced.account_id == _account(session, slug).id))
+        if row is None or row.encryption_key is None:
+            return None
+        key = serialization.load_der_private_key(row.encryption_key, password=None)
+        return key if isinstance(key, rsa.RSAPrivateKey) else None
 
     def set_encrypt_assertions(self, slug: str, enabled: bool) -> None:
         """Require (or stop requiring) encrypted assertions; the key pair is made if there is none yet."""

@@ -190,6 +190,10 @@ class Deployment:
         der = self.justcall.pinned_certificate(self.demo.account.slug)
         return None if der is None else bytes(der)
 
+    def sp_decryption_key(self) -> rsa.RSAPrivateKey | None:
+        """Return the key JustCall decrypts assertions with (bundled SP only), for evidence checks; else None."""
+        return None if self.justcall is None else self.justcall.decryption_key(self.demo.account.slug)
+
     def credentials(self, role: str) -> Credentials:
         """Return the Okta credentials of the demo person cast in ``role``."""
         person = self.demo.person(role)

@@ -12,7 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
 from saml_harness.scenarios import attack_evidence, field_evidence
@@ -27,8 +29,8 @@ from saml_harness.scenarios.evidence_kit import (
     strings,
     text_of,
 )
-from saml_harness.security import dsig_check
-from saml_xmlns import ALG_RSA_SHA1, DS, SAML, q
+from saml_harness.security import dsig_check, xenc_open
+from saml_xmlns import ALG_RSA_SHA1, ALG_SHA1, ALG_SHA256, DS, SAML, q
 
 __all__ = ["EVIDENCE", "TrustedCertificate", "check_evidence", "key_evidence", "signing_evidence"]
 
@@ -62,7 +64,7 @@ _CIPHER_SUFFIX = {
 _TRANSPORT_SUFFIX = {"RSA_OAEP": "rsa-oaep-mgf1p", "RSA_15": "rsa-1_5"}
 
 
-def encryption_evidence(root: etree._Element, scenario: Scenario) -> list[str]:
+def encryption_evidence(root: etree._Element, scenario: Scenario, sent: Sent) -> list[str]:
     """Check an encrypted scenario really sent an EncryptedAssertion with the cipher and key transport it names."""
     setup = {op.name: op.args for op in scenario.setup}
     okta = setup.get("okta_encrypt_assertions")
@@ -81,7 +83,64 @@ def encryption_evidence(root: etree._Element, scenario: Scenario) -> list[str]:
     methods = strings(root, "saml2:EncryptedAssertion//xenc:EncryptedKey/xenc:EncryptionMethod/@Algorithm")
     if not methods or not methods[0].endswith("#" + transport):
         problems.append(f"expected key transport {transport}, found {methods}")
+    problems += key_transport_digest_problems(root, scenario.signing.get("key_transport_digest"))
+    problems += key_placement_problems(root, scenario.signing.get("encrypted_key_placement"))
+    problems += padding_problems(root, scenario.signing.get("encryption_padding"), sent)
     return problems
+
+
+_DIGESTS = {"SHA1": [ALG_SHA1], "SHA256": [ALG_SHA256], "none": []}
+
+
+def key_transport_digest_problems(root: etree._Element, digest: str | None) -> list[str]:
+    """The RSA-OAEP DigestMethod of every EncryptedKey is the one the scenario names (none: absent)."""
+    if digest is None:
+        return []
+    problems = []
+    for key in elements(root, "saml2:EncryptedAssertion//xenc:EncryptedKey"):
+        found = strings(key, "xenc:EncryptionMethod/ds:DigestMethod/@Algorithm")
+        if found != _DIGESTS[str(digest)]:
+            problems.append(f"expected RSA-OAEP DigestMethod {_DIGESTS[str(digest)]}, found {found}")
+    return problems
+
+
+_PLACEMENTS = {"retrieval_method": (0, 1), "key_info": (1, 0), "both": (1, 1)}
+
+
+def key_placement_problems(root: etree._Element, placement: str | None) -> list[str]:
+    """EncryptedKeys inside the EncryptedData's KeyInfo, and siblings a RetrievalMethod names, as many as said."""
+    if placement is None:
+        return []
+    key_info = "saml2:EncryptedAssertion/xenc:EncryptedData/ds:KeyInfo"
+    inside = len(elements(root, f"{key_info}/xenc:EncryptedKey"))
+    uris = strings(root, f"{key_info}/ds:RetrievalMethod/@URI")
+    by_reference = len(
+        [k for k in elements(root, "saml2:EncryptedAssertion/xenc:EncryptedKey") if f"#{k.get('Id')}" in uris]
+    )
+    expected = _PLACEMENTS[str(placement)]
+    if (inside, by_reference) != expected:
+        return [f"expected (in KeyInfo, by RetrievalMethod) EncryptedKeys {expected}, found {(inside, by_reference)}"]
+    return []
+
+
+_PADDING_LENGTHS = {"pkcs7": None, "whole_block": 16, "one_octet": 1, "beyond_block": 17}
+
+
+def padding_problems(root: etree._Element, padding: str | None, sent: Sent) -> list[str]:
+    """Decrypt with the SP's key and read the CBC padding length the last octet gives."""
+    length = _PADDING_LENGTHS.get(str(padding))
+    if padding is None or length is None:
+        return []
+    key = sent.decryption()
+    if key is None:
+        return ["the SP's decryption key is unknown, so the padding cannot be checked"]
+    try:
+        opened = xenc_open.open_encrypted_assertion(elements(root, "saml2:EncryptedAssertion")[0], key)
+    except (ValueError, InvalidTag, IndexError) as exc:
+        return [f"the EncryptedAssertion cannot be opened with the SP's key ({type(exc).__name__})"]
+    if not opened.cipher.endswith("-cbc") or opened.padded[-1] != length:
+        return [f"expected {opened.cipher} padding of {length} octets, the last octet says {opened.padded[-1]}"]
+    return []
 
 
 def signing_certificate(root: etree._Element) -> x509.Certificate | None:
@@ -166,18 +225,20 @@ def check_evidence(
     values: Mapping[str, str],
     configured_cert_der: TrustedCertificate = None,
     now: datetime | None = None,
+    decryption_key: Callable[[], rsa.RSAPrivateKey | None] | None = None,
 ) -> list[str]:
     """Return what is missing from ``response_xml`` for it to carry the scenario's fault (empty: all there).
 
     ``values`` fill the ops' placeholders; ``configured_cert_der`` is the certificate the SP trusts, or a
     function returning it (called at most once, by the checks that compare with it); ``now`` is when the IdP
-    built the response (its IssueInstant minus any clock offset, by default).
+    built the response (its IssueInstant minus any clock offset, by default); ``decryption_key`` returns the SP's
+    decryption key (asked at most once), to check what an EncryptedAssertion holds.
     """
     root = parse(response_xml)
     instant = issue_instant(root)
     if now is None:
         now = (instant or datetime.now(UTC)) - timedelta(seconds=scenario.idp_clock_offset)
-    sent = Sent(now, _as_source(configured_cert_der))
+    sent = Sent(now, _as_source(configured_cert_der), decryption_key or (lambda: None))
     problems: list[str] = []
     for op in (*scenario.pre_sign, *scenario.post_sign):
         check = EVIDENCE.get(op.name)
@@ -187,9 +248,11 @@ def check_evidence(
         problem = check(root, sent, **{k: fill(v, values) for k, v in op.args.items()})
         if problem:
             problems.append(f"{op.name}: {problem}")
-    problems += signing_evidence(root, scenario.signing)
-    problems += encryption_evidence(root, scenario)
-    problems += key_evidence(root, scenario, sent)
+    problems += encryption_evidence(root, scenario, sent)
+    # The signatures inside the ciphertext count too: read them in the Response as the SP decrypts it.
+    plain = xenc_open.decrypted_view(root, sent.decryption())
+    problems += signing_evidence(plain, scenario.signing)
+    problems += key_evidence(plain, scenario, sent)
     if scenario.idp_clock_offset and instant is not None:
         expected = datetime.now(UTC) + timedelta(seconds=scenario.idp_clock_offset)
         if abs(instant - expected) > TIME_TOLERANCE:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
 from saml_xmlns import NS
@@ -23,6 +24,10 @@ def _unknown() -> bytes | None:
     return None
 
 
+def _no_key() -> rsa.RSAPrivateKey | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Sent:
     """What a check knows besides the XML: when the IdP built it and which certificate the SP trusts."""
@@ -31,10 +36,13 @@ class Sent:
     """When the IdP built the response (its clock, offset included)."""
     trusted: Callable[[], bytes | None] = field(default=_unknown, repr=False)
     """Returns the certificate the SP trusts (DER; None: unknown); asked at most once, only by checks that need it."""
+    decryption: Callable[[], rsa.RSAPrivateKey | None] = field(default=_no_key, repr=False)
+    """Returns the key the SP decrypts assertions with (None: unknown), to prove what the ciphertext holds."""
 
     def __post_init__(self) -> None:
         # Asking the SP is a database query: one per response however many checks compare with it.
         object.__setattr__(self, "trusted", functools.cache(self.trusted))
+        object.__setattr__(self, "decryption", functools.cache(self.decryption))
 
     def trusted_certificate(self) -> bytes | None:
         return self.trusted()

@@ -112,7 +112,13 @@ def judge_scenario(scenario: Scenario, flow: str, deployment: Deployment, ua: Us
         if response is None or response.xml is None:
             problems.append("the IdP sent no decodable SAMLResponse, so the fault was never delivered")
         else:
-            evidence = check_evidence(scenario, response.xml, values, deployment.trusted_certificate_der)
+            evidence = check_evidence(
+                scenario,
+                response.xml,
+                values,
+                deployment.trusted_certificate_der,
+                decryption_key=deployment.sp_decryption_key,
+            )
             if scenario.time_at_idp_sign_in:
                 evidence += time_passed_problems(scenario, response.xml)
             problems += [f"fault not present in the XML sent: {p}" for p in evidence]

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from mock_idp import create_app
 from mock_idp.faults import FaultPlan
-from mock_idp.keys import make_credential
+from mock_idp.keys import Credential, make_credential
 from mock_idp.model import SamlApp, User
 from mock_idp.org import Org
 from mock_idp.pipeline import Login, issue
@@ -94,7 +95,14 @@ class Idp:
             self.app = app
 
     @cached_property
-    def sp_encryption_certificate(self) -> str:
+    def sp_encryption_credential(self) -> Credential:
         now = datetime.now(UTC)
-        credential = make_credential("justcall-encryption", now - timedelta(days=1), now + timedelta(days=365))
-        return credential.cert_pem.decode("ascii")
+        return make_credential("justcall-encryption", now - timedelta(days=1), now + timedelta(days=365))
+
+    @property
+    def sp_encryption_certificate(self) -> str:
+        return self.sp_encryption_credential.cert_pem.decode("ascii")
+
+    def sp_decryption_key(self) -> rsa.RSAPrivateKey:
+        """The stand-in SP's decryption key, for the evidence checks that open the ciphertext."""
+        return self.sp_encryption_credential.private_key

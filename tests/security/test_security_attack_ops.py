@@ -31,7 +31,9 @@ def post_sign(idp: Idp, *ops: Op, response_signed: bool = True) -> etree._Elemen
 @pytest.mark.parametrize("scenario", SECURITY, ids=[s.id for s in SECURITY])
 def test_every_security_scenario_puts_its_attack_in_the_xml(idp: Idp, scenario: Scenario) -> None:
     xml = idp.issue_for(scenario)
-    assert check_evidence(scenario, xml, idp.placeholders, idp.certificate_der) == []
+    assert (
+        check_evidence(scenario, xml, idp.placeholders, idp.certificate_der, decryption_key=idp.sp_decryption_key) == []
+    )
 
 
 REJECTIONS = [s for s in SECURITY if s.expect == "reject" and (s.pre_sign or s.post_sign)]
@@ -41,7 +43,10 @@ REJECTIONS = [s for s in SECURITY if s.expect == "reject" and (s.pre_sign or s.p
 def test_evidence_is_not_satisfied_by_a_genuine_response(idp: Idp, scenario: Scenario) -> None:
     """The checks are not vacuous: Okta's unmodified response does not pass for the attack."""
     genuine = idp.issue(FaultPlan(signing=dict(scenario.signing)))
-    assert check_evidence(scenario, genuine, idp.placeholders, idp.certificate_der) != []
+    assert (
+        check_evidence(scenario, genuine, idp.placeholders, idp.certificate_der, decryption_key=idp.sp_decryption_key)
+        != []
+    )
 
 
 def test_the_trusted_certificate_reaches_the_checks_as_an_argument_asked_once(idp: Idp) -> None:
