@@ -74,6 +74,10 @@ whole blocks gets a whole block of padding (1 response in 16 from Okta), "beyond
 KEY_TRANSPORT_DIGESTS = {"SHA1": ALG_SHA1, "SHA256": ALG_SHA256, "none": None}
 """RSA-OAEP DigestMethod choices (xmlenc-core 5.4.2; "none": absent, which means SHA-1)."""
 
+PLAINTEXTS = ("standalone", "inherits_namespaces")
+"""How the encrypted Assertion is serialized: with every namespace it uses declared (Okta's, lxml's), or without
+``xmlns:saml2``, which the EncryptedAssertion declares (xmlsec's output: xmlenc-core 4.3 parses in context)."""
+
 KEY_PLACEMENTS = ("retrieval_method", "key_info", "both")
 """Okta's RetrievalMethod to a sibling EncryptedKey; xmlsec's EncryptedKey inside KeyInfo; both at once."""
 
@@ -97,6 +101,8 @@ class EncryptionSettings:
     """RSA-OAEP digest (KEY_TRANSPORT_DIGESTS): Okta names SHA-1; "none" omits DigestMethod (xmlsec's default)."""
     key_placement: str = "retrieval_method"
     """Where the EncryptedKey goes (KEY_PLACEMENTS): Okta's sibling by RetrievalMethod, inside KeyInfo, or both."""
+    plaintext: str = "standalone"
+    """PLAINTEXTS: the Assertion declares its namespaces (Okta, lxml), or inherits saml2 from the EncryptedAssertion."""
 
 
 def load_certificate(pem: str) -> x509.Certificate:
@@ -243,6 +249,11 @@ def encrypt_assertion(root: etree._Element, settings: EncryptionSettings) -> Non
         return
     # lxml serializes a subtree with every namespace in scope, so the plaintext stands alone once decrypted.
     plaintext = etree.tostring(assertion)
+    if settings.plaintext not in PLAINTEXTS:
+        raise ValueError(f"encryption plaintext must be one of {list(PLAINTEXTS)}")
+    if settings.plaintext == "inherits_namespaces":
+        start, rest = plaintext.split(b">", 1)
+        plaintext = start.replace(f' xmlns:saml2="{SAML}"'.encode(), b"", 1) + b">" + rest
     if settings.extra_assertion:
         plaintext += _smuggled_copy(assertion)
     encrypted = etree.fromstring(encrypted_assertion_xml(plaintext, settings))
@@ -279,6 +290,7 @@ def settings_for(app: SamlApp, overrides: Mapping[str, Any]) -> EncryptionSettin
         padding=str(overrides.get("encryption_padding", "pkcs7")),
         key_transport_digest=str(overrides.get("key_transport_digest", "SHA1")),
         key_placement=str(overrides.get("encrypted_key_placement", "retrieval_method")),
+        plaintext=str(overrides.get("encryption_plaintext", "standalone")),
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from lxml import etree
 
 from mock_idp import attacks, field_ops
-from mock_idp.encryption import KEY_PLACEMENTS, KEY_TRANSPORT_DIGESTS, PADDINGS
+from mock_idp.encryption import KEY_PLACEMENTS, KEY_TRANSPORT_DIGESTS, PADDINGS, PLAINTEXTS
 from mock_idp.op_registry import OP_STAGES, OPS, STAGES, OpContext, OpFunc, Stage, get_op, op
 from saml_xmlns import STATUS_REQUESTER, STATUS_RESPONDER, STATUS_SUCCESS
 
@@ -57,6 +57,7 @@ SIGNING_OVERRIDES = frozenset(
         "encryption_padding",
         "key_transport_digest",
         "encrypted_key_placement",
+        "encryption_plaintext",
     }
 )
 """Keys allowed in ``FaultPlan.signing``: the signature settings and the Assertion Encryption ones."""
@@ -65,6 +66,7 @@ ENCRYPTION_CHOICES: Mapping[str, Collection[str]] = {
     "encryption_padding": PADDINGS,
     "key_transport_digest": KEY_TRANSPORT_DIGESTS,
     "encrypted_key_placement": KEY_PLACEMENTS,
+    "encryption_plaintext": PLAINTEXTS,
 }
 """The values the encryption overrides take (a typo fails when the plan is made, not when Okta answers)."""
 
@@ -123,7 +125,8 @@ class FaultPlan:
     key_transport (RSA_OAEP|RSA_15), encryption_key ("other": to a certificate nobody configured),
     encrypted_extra_assertion (bool: an unsigned second assertion in the same EncryptedData), encryption_padding
     (pkcs7|whole_block|one_octet|beyond_block, CBC only), key_transport_digest (SHA1|SHA256|none: the RSA-OAEP
-    DigestMethod), encrypted_key_placement (retrieval_method|key_info|both)."""
+    DigestMethod), encrypted_key_placement (retrieval_method|key_info|both), encryption_plaintext
+    (standalone|inherits_namespaces: the Assertion without ``xmlns:saml2``, as xmlsec encrypts it)."""
     clock_offset_seconds: float = 0.0
     """The IdP clock runs this far ahead (positive) or behind (negative) of the org clock."""
     status: str | None = None

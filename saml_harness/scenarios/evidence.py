@@ -86,6 +86,7 @@ def encryption_evidence(root: etree._Element, scenario: Scenario, sent: Sent) ->
     problems += key_transport_digest_problems(root, scenario.signing.get("key_transport_digest"))
     problems += key_placement_problems(root, scenario.signing.get("encrypted_key_placement"))
     problems += padding_problems(root, scenario.signing.get("encryption_padding"), sent)
+    problems += plaintext_problems(root, scenario.signing.get("encryption_plaintext"), sent)
     return problems
 
 
@@ -126,18 +127,38 @@ def key_placement_problems(root: etree._Element, placement: str | None) -> list[
 _PADDING_LENGTHS = {"pkcs7": None, "whole_block": 16, "one_octet": 1, "beyond_block": 17}
 
 
+def plaintext_problems(root: etree._Element, plaintext: str | None, sent: Sent) -> list[str]:
+    """An Assertion that inherits its namespaces does not parse on its own: ``saml2`` is declared outside it."""
+    if plaintext != "inherits_namespaces":
+        return []
+    opened = _opened(root, sent)
+    if isinstance(opened, str):
+        return [opened]
+    try:
+        etree.fromstring(opened.plaintext)
+    except etree.XMLSyntaxError:
+        return []
+    return ["the decrypted Assertion declares its own namespaces: it inherits nothing from the EncryptedAssertion"]
+
+
+def _opened(root: etree._Element, sent: Sent) -> xenc_open.Opened | str:
+    key = sent.decryption()
+    if key is None:
+        return "the SP's decryption key is unknown, so what the ciphertext holds cannot be checked"
+    try:
+        return xenc_open.open_encrypted_assertion(elements(root, "saml2:EncryptedAssertion")[0], key)
+    except (ValueError, InvalidTag, IndexError) as exc:
+        return f"the EncryptedAssertion cannot be opened with the SP's key ({type(exc).__name__})"
+
+
 def padding_problems(root: etree._Element, padding: str | None, sent: Sent) -> list[str]:
     """Decrypt with the SP's key and read the CBC padding length the last octet gives."""
     length = _PADDING_LENGTHS.get(str(padding))
     if padding is None or length is None:
         return []
-    key = sent.decryption()
-    if key is None:
-        return ["the SP's decryption key is unknown, so the padding cannot be checked"]
-    try:
-        opened = xenc_open.open_encrypted_assertion(elements(root, "saml2:EncryptedAssertion")[0], key)
-    except (ValueError, InvalidTag, IndexError) as exc:
-        return [f"the EncryptedAssertion cannot be opened with the SP's key ({type(exc).__name__})"]
+    opened = _opened(root, sent)
+    if isinstance(opened, str):
+        return [opened]
     if not opened.cipher.endswith("-cbc") or opened.padded[-1] != length:
         return [f"expected {opened.cipher} padding of {length} octets, the last octet says {opened.padded[-1]}"]
     return []

@@ -77,12 +77,14 @@ def open_encrypted_assertion(encrypted_assertion: etree._Element, private_key: r
 def decrypted_view(root: etree._Element, private_key: rsa.RSAPrivateKey | None) -> etree._Element:
     """Return a copy of the Response with its EncryptedAssertion replaced by the Assertion inside (as the SP reads
     it), or ``root`` itself when there is nothing to open or it cannot be opened."""
-    found = root.xpath("saml2:EncryptedAssertion", namespaces=NS)
-    if private_key is None or not isinstance(found, list) or len(found) != 1:
+    encrypted = root.find(f"{{{NS['saml2']}}}EncryptedAssertion")
+    if private_key is None or encrypted is None:
         return root
     try:
-        opened = open_encrypted_assertion(found[0], private_key)  # type: ignore[arg-type]
-        assertion = etree.fromstring(opened.plaintext.strip())
+        opened = open_encrypted_assertion(encrypted, private_key)
+        # Parsed inside an element declaring the EncryptedAssertion's namespaces, which the plaintext may use.
+        context = etree.tostring(etree.Element("context", nsmap=encrypted.nsmap))  # type: ignore[arg-type]
+        assertion = etree.fromstring(context[:-2] + b">" + opened.plaintext + b"</context>")[0]
     except (ValueError, InvalidTag, etree.XMLSyntaxError, IndexError):
         return root
     view = etree.fromstring(etree.tostring(root))

@@ -114,3 +114,17 @@ def test_an_xml_declaration_in_the_plaintext_is_a_decryption_failure() -> None:
 
 def test_whitespace_around_the_decrypted_assertion_is_accepted() -> None:
     assert encryption._plaintext_assertion(b"\n " + ASSERTION + b" \n\t", {}).get("ID") == "id1"
+
+
+@pytest.mark.parametrize("around", [(b"x", b""), (b"", b"x"), (b" x ", b" ")], ids=["before", "after", "both"])
+def test_text_around_the_decrypted_assertion_is_a_decryption_failure(around: tuple[bytes, bytes]) -> None:
+    before, after = around
+    plaintext = before + ASSERTION + after
+    assert _refusal(encryption._plaintext_assertion, plaintext, {}) == "encryption.decrypt_failed"
+
+
+def test_the_plaintext_reads_prefixes_and_the_default_namespace_of_its_context() -> None:
+    """xmlenc-core 4.3: xmlsec does not repeat declarations made above the EncryptedData in the ciphertext."""
+    plaintext = b'<saml2:Assertion ID="id2"><Issuer/></saml2:Assertion>'
+    assertion = encryption._plaintext_assertion(plaintext, {"saml2": SAML, None: "urn:example:default"})
+    assert assertion.get("ID") == "id2" and assertion[0].tag == "{urn:example:default}Issuer"

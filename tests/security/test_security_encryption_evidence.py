@@ -13,12 +13,13 @@ from saml_harness.scenarios.evidence import check_evidence
 from saml_harness.security import xenc_open
 from saml_xmlns import DS, NS, SAML, q
 
-VARIANTS = ("encryption_padding", "key_transport_digest", "encrypted_key_placement")
+VARIANTS = ("encryption_padding", "key_transport_digest", "encrypted_key_placement", "encryption_plaintext")
 WITH_VARIANT = [s for s in load_catalogue() if any(v in s.signing for v in VARIANTS)]
 OTHER_CHOICE = {
     "encryption_padding": {"whole_block": "one_octet", "one_octet": "whole_block", "beyond_block": "whole_block"},
     "key_transport_digest": {"SHA256": "SHA1", "none": "SHA1"},
     "encrypted_key_placement": {"key_info": "retrieval_method", "both": "key_info"},
+    "encryption_plaintext": {"inherits_namespaces": "standalone"},
 }
 
 
@@ -37,7 +38,7 @@ def test_each_variant_is_proven_and_another_choice_is_not(idp: Idp, scenario: Sc
 def test_without_the_sp_key_a_padding_cannot_be_proven(idp: Idp) -> None:
     scenario = next(s for s in WITH_VARIANT if s.signing.get("encryption_padding") == "whole_block")
     problems = check_evidence(scenario, idp.issue_for(scenario), idp.placeholders, idp.certificate_der)
-    assert problems == ["the SP's decryption key is unknown, so the padding cannot be checked"]
+    assert problems == ["the SP's decryption key is unknown, so what the ciphertext holds cannot be checked"]
 
 
 def test_the_decrypted_view_shows_the_signed_assertion_where_the_ciphertext_was(idp: Idp) -> None:
