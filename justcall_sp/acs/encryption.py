@@ -236,11 +236,11 @@ def verify_and_decrypt(
     now: datetime,
 ) -> Decrypted:
     """Verify the Response signature, decrypt what it signed, verify the assertion's own signature if present."""
-    response_sig = None
-    for signature in root.iter(q(DS, "Signature")):
-        if signature.getparent() is not root or response_sig is not None:
-            raise Reject("signature.invalid", "ds:Signature at an unexpected place in an encrypted response")
-        response_sig = signature
+    # The only signature outside the ciphertext may be the Response's own (its first direct child): a second one
+    # or one elsewhere (inside the EncryptedAssertion, beside the EncryptedData) is a wrapping attempt.
+    response_sig = root.find(q(DS, "Signature"))
+    if any(signature is not response_sig for signature in root.iter(q(DS, "Signature"))):
+        raise Reject("signature.invalid", "ds:Signature at an unexpected place in an encrypted response")
     source = root
     if response_sig is not None:
         signatures.check_signature_profile(response_sig, root)
