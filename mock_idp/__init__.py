@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from mock_idp import dashboard, landing, login, sso
+from mock_idp import assets, dashboard, landing, login, sso
 from mock_idp.admin.blueprints import register_admin
 from mock_idp.faults import OP_STAGES, OPS, FaultPlan, Op, OpContext
 from mock_idp.keys import KeyPool, generate_rsa_key, make_credential
@@ -56,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         key_source=app.config.get("KEY_SOURCE") or generate_rsa_key,
     )
     app.register_blueprint(landing.bp)
+    app.register_blueprint(assets.bp)
     app.register_blueprint(login.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(sso.bp)

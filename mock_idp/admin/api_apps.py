@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from mock_idp.admin.api_base import api_bp, json_response, paginate, read_json
+from mock_idp.admin.api_base import APPS_PAGE, api_bp, json_response, paginate, read_json
 from mock_idp.admin.api_errors import VALIDITY_YEARS, ApiError, not_found, validation_failed
 from mock_idp.admin.api_json import app_json, key_json
 from mock_idp.admin.api_parse import AppSpec, parse_app
@@ -48,7 +48,7 @@ def list_apps() -> Response:
     apps = [
         a for a in org.apps() if a.label.lower().startswith(q) and (status is None or org.app_status(a.id) == status)
     ]
-    return paginate(apps, lambda a: a.id, lambda a: app_json(org, a), default_limit=20)
+    return paginate(apps, lambda a: a.id, lambda a: app_json(org, a), APPS_PAGE)
 
 
 @api_bp.post("/apps")
@@ -159,10 +159,10 @@ def generate_key(app_id: str) -> Response:
 
 @api_bp.get("/apps/<app_id>/sso/saml/metadata")
 def app_metadata(app_id: str) -> Response:
-    """Return the app's IdP metadata for the Active key (or ``?kid=``), as ``text/xml``."""
+    """Return the app's IdP metadata for the Active key (or ``?kid=``), as ``application/xml`` (Okta's type)."""
     app = find_app(app_id)
     org = current_org()
     kid = request.args.get("kid")
     key = _key(app, kid) if kid else org.active_key(app.id)
     body = build_metadata(org.issuer(app), org.sso_url(app), key.credential, app.name_id_format)
-    return Response(body, mimetype="text/xml")
+    return Response(body, mimetype="application/xml")
