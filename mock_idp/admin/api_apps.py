@@ -8,6 +8,7 @@ from mock_idp.admin.api_base import APPS_PAGE, api_bp, json_response, paginate, 
 from mock_idp.admin.api_errors import VALIDITY_YEARS, ApiError, not_found, validation_failed
 from mock_idp.admin.api_json import app_json, key_json
 from mock_idp.admin.api_parse import AppSpec, parse_app
+from mock_idp.admin.general_form import LOGO_ERROR, read_logo
 from mock_idp.idp_session import current_org
 from mock_idp.metadata import build_metadata
 from mock_idp.model import SamlApp, SigningKey
@@ -123,6 +124,18 @@ def lifecycle(app_id: str, action: str) -> Response:
     else:
         raise ApiError(404, "E0000007", f"Not found: Resource not found: {request.path} (POST)")
     return json_response({})
+
+
+@api_bp.post("/apps/<app_id>/logo")
+def upload_logo(app_id: str) -> Response:
+    """Replace the app's logo (``_links.uploadLogo``): multipart form with the image in ``file``; 201, no body."""
+    app = find_app(app_id)
+    upload = request.files.get("file")
+    logo = read_logo(upload.read()) if upload is not None else None
+    if logo is None:
+        raise validation_failed({"file": LOGO_ERROR})
+    current_org().update_app_integration(app.id, logo=logo)
+    return Response(status=201)
 
 
 def _key(app: SamlApp, kid: str) -> SigningKey:

@@ -132,10 +132,10 @@ def read_json(*, required: bool = True) -> dict[str, Any]:
 
 
 def _page_url(kept: list[tuple[str, str]], limit: int, after: str | None = None) -> str:
-    # Okta writes the cursor, then the page size (`?after=00u...&limit=200`), and the self link names the limit
-    # it used even when the request gave none.
+    # On the org's URL like every other href; Okta writes the cursor, then the page size
+    # (`?after=00u...&limit=200`), and the self link names the limit it used even when the request gave none.
     query = [*kept, *([("after", after)] if after is not None else []), ("limit", str(limit))]
-    return f"{request.base_url}?{urlencode(query)}"
+    return f"{current_org().public_url}{request.path}?{urlencode(query)}"
 
 
 def _reject_constant(name: str) -> float:
