@@ -242,7 +242,9 @@ def seed_okta(okta: Org, demo: Demo) -> tuple[dict[str, str], dict[str, str]]:
     """Create the demo people, groups and Okta admin in the org; return people's ids by email, groups' by name."""
     admin = demo.okta_admin
     okta.add_admin(admin.email, str(admin.password), admin.role, admin.first_name, admin.last_name)
-    group_ids = {name: okta.add_group(name).id for name in demo.groups}
+    # "Everyone" comes with the org (BUILT_IN, every user a member): reuse groups the org already has.
+    existing = {group.name: group.id for group in okta.groups()}
+    group_ids = {name: existing.get(name) or okta.add_group(name).id for name in demo.groups}
     user_ids: dict[str, str] = {}
     for person in demo.people:
         user = okta.add_user(person.email, person.first_name, person.last_name, person.password)
