@@ -94,13 +94,14 @@ class Org:
         clock: Clock = utc_now,
         rng: Random | None = None,
         key_source: KeySource = generate_rsa_key,
+        id_suffix: str | None = None,
     ) -> None:
         self.name = name
         self.public_url = public_url.rstrip("/")
         """Base of every absolute URL; settable when the port is known only after binding."""
         self.clock: Clock = clock
         """Injectable; must return an aware UTC datetime."""
-        self._ids = IdFactory(rng)
+        self._ids = IdFactory(rng, suffix=id_suffix)
         self._key_source = key_source
         self._lock = threading.RLock()
         # One attribute per OrgSnapshot field (``_parts`` pairs them by name).

@@ -359,6 +359,7 @@ def start_deployment(
     clock = MovableClock()
     idp_app = create_idp(
         {"ORG_NAME": org_name, "SECRET_KEY": secrets.token_hex(16), "KEY_SOURCE": keys, "CLOCK": clock}
+        | ({"ORG_ID_SUFFIX": identity.id_suffix} if identity else {})
     )
     # Whatever was opened is closed again if a later step fails (a database that refuses us, a bad seed):
     # a half-started deployment leaves no bound port, pooled connection or snapshot copy behind.
@@ -431,7 +432,10 @@ def start_external_deployment(
         identity = load_identity(spec.idp_state)
     org_name = identity.org_name if identity else demo.org_name
     clock = MovableClock()
-    idp_app = create_idp({"ORG_NAME": org_name, "SECRET_KEY": secrets.token_hex(16), "CLOCK": clock})
+    idp_app = create_idp(
+        {"ORG_NAME": org_name, "SECRET_KEY": secrets.token_hex(16), "CLOCK": clock}
+        | ({"ORG_ID_SUFFIX": identity.id_suffix} if identity else {})
+    )
     idp_server = LiveServer(idp_app, host, idp_port or (identity.port if identity else 0))
     idp_app.config["PUBLIC_URL"] = idp_server.url
     okta = org_of(idp_app)
