@@ -323,7 +323,7 @@ def app_link_json(org: Org, app: SamlApp, user: User, order: int) -> dict[str, A
         "id": app.link_id,
         "label": app.label,
         "linkUrl": org.embed_link(app),
-        "logoUrl": None,
+        "logoUrl": app_logo_links(org, app)[0]["href"],
         "appName": app.name,
         "appInstanceId": app.id,
         "appAssignmentId": f"0ua{assignment}",

@@ -55,6 +55,7 @@ def test_app_links_list_the_dashboard_tiles(
         justcall.id,
     )
     assert link["appAssignmentId"].startswith("0ua")
+    assert link["logoUrl"] == f"{org.public_url}/assets/img/logos/default.png", "the app's logo, as its _links.logo"
     org.deactivate_app(justcall.id)
     assert api(client, "GET", f"/users/{ann.id}/appLinks", token).get_json() == []
 
