@@ -6,6 +6,7 @@ from mock_idp.faults import FaultPlan
 from mock_idp.faults import Op as IdpOp
 from saml_harness.agent.flows import SP_INITIATED, judge, run_flow
 from saml_harness.agent.outcome import Outcome
+from saml_harness.agent.tampering import rewriter
 from saml_harness.agent.user_agent import UserAgent
 from saml_harness.deploy.wiring import Deployment
 from saml_harness.scenarios.catalogue import Op, Scenario, fill
@@ -68,7 +69,15 @@ def run_scenario(deployment: Deployment, scenario: Scenario, flow: str, ua: User
     arm_scenario(deployment, scenario, credentials.username)
     delay = scenario.time_at_idp_sign_in
     before_sign_in = (lambda: deployment.let_time_pass(delay)) if delay else None
-    outcome = run_flow(flow, ua, deployment.target, deployment.idp, credentials, before_sign_in=before_sign_in)
+    if scenario.agent:
+        values = placeholders(deployment, credentials.username)
+        ua.rewrite_redirect = rewriter(
+            (op.name, {k: fill(v, values) for k, v in op.args.items()}) for op in scenario.agent
+        )
+    try:
+        outcome = run_flow(flow, ua, deployment.target, deployment.idp, credentials, before_sign_in=before_sign_in)
+    finally:
+        ua.rewrite_redirect = None
     if scenario.after == "replay":
         outcome = replay(deployment, outcome)
     return outcome
