@@ -14,6 +14,7 @@ from typing import Any
 from saml_harness.agent.flows import FLOWS, SP_INITIATED
 from saml_harness.agent.tampering import AGENT_OPS
 from saml_harness.data import EXPECTATIONS_DIR, SCENARIO_DIR
+from saml_harness.scenarios.arrival import Arrival
 
 EXPECTS = ("accept", "reject", "idp_error")
 LEVELS = ("MUST", "SHOULD", "POLICY")
@@ -57,6 +58,7 @@ FIELDS = {
     "signing",
     "idp_clock_offset",
     "time_at_idp_sign_in",
+    "arrive_at",
     "status",
     "prelude",
     "after",
@@ -113,6 +115,8 @@ class Scenario:
     idp_clock_offset: int = 0
     time_at_idp_sign_in: int = 0
     """Seconds the person spends on Okta's sign-in page: every clock (IdP and SP) moves that far meanwhile."""
+    arrive_at: Arrival | None = None
+    """The exact instant the SP's clock reads when the response reaches it (``scenarios.arrival``)."""
     status: str = ""
     prelude: str = ""
     after: str = ""
@@ -227,6 +231,13 @@ def parse_scenario(raw: Mapping[str, Any], source: str) -> Scenario:
         data[stage] = tuple(Op.parse(op) for op in data.get(stage, ()))
     if "flows" in data:
         data["flows"] = tuple(data["flows"])
+    if "arrive_at" in data:
+        if not isinstance(data["arrive_at"], Mapping):
+            raise ValueError(f"{source}: {raw.get('id', '?')}: arrive_at must be a table")
+        try:
+            data["arrive_at"] = Arrival.parse(data["arrive_at"])
+        except ValueError as exc:
+            raise ValueError(f"{source}: {raw.get('id', '?')}: {exc}") from None
     for key in ("requirements", "acceptable", "signed_identities", "claims"):
         if key in data:
             if not isinstance(data[key], list):
@@ -297,6 +308,10 @@ def lint(
             problems.append(f"{where}: time_at_idp_sign_in must be zero or more seconds (time only passes)")
         if s.after not in AFTERS:
             problems.append(f"{where}: after {s.after!r} is not one of {AFTERS}")
+        if s.arrive_at is not None and s.arrive_at.needs_request and s.flows != (SP_INITIATED,):
+            problems.append(f"{where}: arrive_at {s.arrive_at.at} needs an AuthnRequest: flows = ['sp_initiated']")
+        if s.arrive_at is not None and (s.after or s.time_at_idp_sign_in):
+            problems.append(f"{where}: arrive_at stops the clock; it cannot be combined with after or time passing")
         problems += _lint_verdict_fields(s, where)
         for op in (*s.pre_sign, *s.post_sign):
             if op.name not in idp:

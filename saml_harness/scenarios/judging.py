@@ -27,6 +27,7 @@ def needs_delivery(scenario: Scenario) -> bool:
     return scenario.expect != "idp_error" and (
         scenario.injects_fault
         or bool(scenario.time_at_idp_sign_in)
+        or scenario.arrive_at is not None
         or any(op.name.startswith("okta_") for op in scenario.setup)
     )
 
@@ -42,6 +43,21 @@ def time_passed_problems(scenario: Scenario, response_xml: bytes) -> list[str]:
             f"the response was made {ahead.total_seconds():.0f} s ahead of real time, "
             f"not after {scenario.time_at_idp_sign_in} s passed at Okta's sign-in page"
         ]
+    return []
+
+
+def arrival_problems(scenario: Scenario, outcome: Outcome, deployment: Deployment) -> list[str]:
+    """Check the SP's clock read exactly the scenario's instant when the response reached it (the clock stopped)."""
+    if scenario.arrive_at is None or outcome.trace.last_response is None or outcome.trace.last_response.xml is None:
+        return []
+    requests = outcome.trace.messages("SAMLRequest")
+    request_xml = requests[-1].xml if requests else None
+    skew = deployment.target.claims.clock_skew_s
+    expected = scenario.arrive_at.instant(outcome.trace.last_response.xml, request_xml, skew)
+    stopped = deployment.clock.stopped_at
+    if stopped != expected:
+        shown = "running" if stopped is None else f"stopped at {stopped.isoformat()}"
+        return [f"the SP's clock was {shown}, not stopped at {expected.isoformat()} ({scenario.arrive_at.describe()})"]
     return []
 
 
@@ -93,6 +109,7 @@ def judge_scenario(scenario: Scenario, flow: str, deployment: Deployment, ua: Us
     problems = harness_problems(outcome) + idp_problems(scenario, outcome)
     problems += [f"request not as the case needs: {p}" for p in request_problems(scenario, outcome, values)]
     response = outcome.trace.last_response
+    problems += arrival_problems(scenario, outcome, deployment)
     if needs_delivery(scenario):
         if response is None or response.xml is None:
             problems.append("the IdP sent no decodable SAMLResponse, so the fault was never delivered")
