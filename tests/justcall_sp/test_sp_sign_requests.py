@@ -9,11 +9,14 @@ import base64
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from flask.testing import FlaskClient
+from lxml import etree
 from sp_helpers import ADMIN, IDP_SSO_URL, SLUG, become, csrf, decode_redirect, page_text
 
 from justcall_sp.service import JustCall
-from saml_xmlns import ALG_RSA_SHA256, DS, q
+from saml_xmlns import ALG_RSA_SHA256, DS, MD, q
 
 Saml2Utils = pytest.importorskip("onelogin.saml2.utils", reason="python3-saml is a dev dependency").OneLogin_Saml2_Utils
 Saml2Auth = pytest.importorskip("onelogin.saml2.auth").OneLogin_Saml2_Auth
@@ -66,3 +69,24 @@ def test_test_connection_signs_and_a_new_key_no_longer_matches_the_old_certifica
     assert _switch(client, "sign_requests_off") == "Off"
     third = client.post(SETTINGS, data={"csrf_token": csrf(client), "action": "test"}).headers["Location"]
     assert "Signature" not in parse_qs(urlsplit(third).query)
+
+
+def test_metadata_lists_the_signing_certificate_while_requests_are_signed(client: FlaskClient, jc: JustCall) -> None:
+    def descriptor() -> etree._Element:
+        sp = etree.fromstring(client.get(f"/sso/saml/{SLUG}/metadata").data).find(q(MD, "SPSSODescriptor"))
+        assert sp is not None
+        return sp
+
+    assert descriptor().get("AuthnRequestsSigned") == "false" and descriptor().find(q(MD, "KeyDescriptor")) is None
+    jc.set_sign_authn_requests(SLUG, True)
+    sp = descriptor()
+    key = sp.find(q(MD, "KeyDescriptor"))
+    assert sp.get("AuthnRequestsSigned") == "true" and key is not None and key.get("use") == "signing"
+    listed = key.findtext(f".//{q(DS, 'X509Certificate')}")
+    pem = jc.signing_certificate(SLUG)
+    assert listed and base64.b64decode(listed) == x509.load_pem_x509_certificate(pem).public_bytes(Encoding.DER)
+    assert [etree.QName(child).localname for child in sp] == [
+        "KeyDescriptor",
+        "NameIDFormat",
+        "AssertionConsumerService",
+    ]
