@@ -75,6 +75,7 @@ FIELDS = {
     "signed_identities",
     "judge",
     "claims",
+    "role",
 }
 
 
@@ -138,6 +139,8 @@ class Scenario:
     """One of ``JUDGE_MODES`` (default ``identity`` for markup attacks, else ``outcome``)."""
     claims: tuple[str, ...] = ()
     """The JustCall policies (``CLAIMS``) this scenario's expectation depends on; a target's claims decide them."""
+    role: str = ""
+    """The role the person must have once signed in (JustCall's group-to-role mapping; its who-am-I says it)."""
     adjusted_by: str = ""
     """Set by ``scenarios.claims.for_target`` (never in TOML): which target claim changed the expectation."""
 

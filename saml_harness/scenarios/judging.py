@@ -75,6 +75,18 @@ def same_account(scenario: Scenario, outcome: Outcome, verdict: Verdict, bundled
     )
 
 
+def same_role(scenario: Scenario, outcome: Outcome, verdict: Verdict) -> Verdict:
+    """A case that names a role (group-to-role mapping) passes only if the person got it: a wrong role is a wrong login.
+
+    Group mapping is JustCall's rule, not SAML's, so a different role is a policy difference (red on the justcall
+    profile); the SP must say the role in its who-am-I answer.
+    """
+    if not scenario.role or verdict.cls != PASS or not outcome.accepted or outcome.role == scenario.role:
+        return verdict
+    shown = "no role" if outcome.role is None else f"role {outcome.role}"
+    return Verdict(POLICY_DIFFERENCE, f"the SP signed in {outcome.identity} with {shown}, not {scenario.role}")
+
+
 def idp_problems(scenario: Scenario, outcome: Outcome) -> list[str]:
     """An ``idp_error`` case is about our mock Okta: it must show the page and send no response."""
     if scenario.expect != "idp_error" or outcome.accepted:
@@ -106,6 +118,7 @@ def judge_scenario(scenario: Scenario, flow: str, deployment: Deployment, ua: Us
     values = placeholders(deployment, identity)
     verdict = classify(scenario, outcome, deployment.target, signed_identities(scenario, values))
     verdict = same_account(scenario, outcome, verdict, deployment.bundled, identity)
+    verdict = same_role(scenario, outcome, verdict)
     problems = harness_problems(outcome) + idp_problems(scenario, outcome)
     problems += [f"request not as the case needs: {p}" for p in request_problems(scenario, outcome, values)]
     response = outcome.trace.last_response
