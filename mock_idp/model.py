@@ -133,6 +133,10 @@ class SamlApp:
     encryption_algorithm: str = "AES256_CBC"
     key_transport_algorithm: str = "RSA_OAEP"
     encryption_certificate: str = ""
+    # "Signature Certificate" (the SP's PEM): validates its signed AuthnRequests and, with SLO, its LogoutRequests.
+    signature_certificate: str = ""
+    # "Signed Requests": "Validate SAML requests with signature certificates"; off by default, as in Okta.
+    request_signed: bool = False
 
     def username_for(self, user: User) -> str:
         """Return the "Application username" for ``user``: the NameID value Okta sends."""
