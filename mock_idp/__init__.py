@@ -15,6 +15,7 @@ from flask import Flask
 
 from mock_idp import dashboard, landing, login, sso
 from mock_idp.admin.blueprints import register_admin
+from mock_idp.slo import views as slo_views
 from mock_idp.faults import OP_STAGES, OPS, FaultPlan, Op, OpContext
 from mock_idp.keys import KeyPool, generate_rsa_key, make_credential
 from mock_idp.org import Org, utc_now
@@ -59,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(login.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(sso.bp)
+    app.register_blueprint(slo_views.bp)
     register_admin(app)
     register_error_handlers(app)
     return app

@@ -116,6 +116,12 @@ class SamlApp:
     encryption_algorithm: str = "AES256_CBC"
     key_transport_algorithm: str = "RSA_OAEP"
     encryption_certificate: str = ""
+    # "Enable Single Logout" (Show Advanced Settings): where Okta sends LogoutRequests/LogoutResponses for this app
+    # ("Single Logout URL") and the Issuer the SP's logout messages carry ("SP Issuer"); needs the Signature
+    # Certificate, which verifies them.
+    slo_enabled: bool = False
+    slo_url: str = ""
+    sp_issuer: str = ""
 
     def username_for(self, user: User) -> str:
         """Return the "Application username" for ``user``: the NameID value Okta sends."""

@@ -349,6 +349,11 @@ class Org:
         a = self._app(app)
         return f"{self.public_url}/app/{a.name}/{a.external_key}/sso/saml"
 
+    def idp_slo_url(self, app: AppRef) -> str | None:
+        """Return Okta's Single Logout endpoint for the app (both bindings), or None while Single Logout is off."""
+        a = self._app(app)
+        return f"{self.public_url}/app/{a.name}/{a.external_key}/slo/saml" if a.slo_enabled else None
+
     def issuer(self, app: AppRef) -> str:
         """Return the Identity Provider Issuer (``http://www.okta.com/{externalKey}`` by default)."""
         return self._app(app).issuer
