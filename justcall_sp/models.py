@@ -136,6 +136,12 @@ class SsoAdvanced(Base):
     """PKCS#8 DER of JustCall's decryption key: generated at run time, kept only in this database."""
     encryption_certificate: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     """DER of the certificate the admin downloads and uploads to Okta as its Encryption Certificate."""
+    signing_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    """PKCS#8 DER of JustCall's request-signing key: generated at run time, kept only in this database."""
+    signing_certificate: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    """DER of the certificate the admin uploads to Okta as its Signature Certificate (signed requests, SLO)."""
+    sign_authn_requests: Mapped[bool] = mapped_column(Boolean, default=False)
+    """"Sign AuthnRequests": Sign in with SSO and Test Connection sign the HTTP-Redirect AuthnRequest."""
     role_mappings: Mapped[str] = mapped_column(Text, default="[]")
     """JSON list of ``[group name, role]`` pairs (the ``groups`` attribute's values -> JustCall roles)."""
     roles_at_every_login: Mapped[bool] = mapped_column(Boolean, default=False)

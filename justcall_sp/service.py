@@ -31,6 +31,7 @@ from justcall_sp.sso_advanced import (
     dump_mappings,
     mapping_errors,
     new_encryption_key,
+    new_signing_key,
     view_of,
 )
 from justcall_sp.timeutil import Clock
@@ -432,6 +433,30 @@ class JustCall:
         with self.db.session() as session:
             new_encryption_key(advanced_row(session, _account(session, slug).id), slug, self.now())
         return self.encryption_certificate(slug)
+
+    def signing_certificate(self, slug: str) -> bytes:
+        """Return JustCall's signing certificate (PEM) for Okta's Signature Certificate, made on first use."""
+        with self.db.session() as session:
+            row = advanced_row(session, _account(session, slug).id)
+            if row.signing_certificate is None:
+                new_signing_key(row, slug, self.now())
+            certificate = row.signing_certificate
+        assert certificate is not None
+        return load_certificate(certificate).public_bytes(Encoding.PEM)
+
+    def rotate_signing_certificate(self, slug: str) -> bytes:
+        """Replace the signing key pair (Okta's copy of the old certificate stops verifying); return the new PEM."""
+        with self.db.session() as session:
+            new_signing_key(advanced_row(session, _account(session, slug).id), slug, self.now())
+        return self.signing_certificate(slug)
+
+    def set_sign_authn_requests(self, slug: str, enabled: bool) -> None:
+        """Sign (or stop signing) AuthnRequests; the signing key pair is made if there is none yet."""
+        with self.db.session() as session:
+            row = advanced_row(session, _account(session, slug).id)
+            if enabled and row.signing_key is None:
+                new_signing_key(row, slug, self.now())
+            row.sign_authn_requests = enabled
 
     def set_group_roles(self, slug: str, mappings: list[tuple[str, str]], every_login: bool) -> list[str]:
         """Save the group-to-role mapping; return the errors (nothing is saved when there are any)."""

@@ -186,6 +186,20 @@ def encryption_certificate() -> WerkzeugResponse:
     )
 
 
+@bp.get("/settings/security/sso/signing-certificate.pem")
+@admin_required
+def signing_certificate() -> WerkzeugResponse:
+    """Download JustCall's signing certificate (PEM) for Okta's Signature Certificate upload."""
+    user = current_user()
+    assert user is not None
+    pem = facade().signing_certificate(user.account)
+    return WerkzeugResponse(
+        pem,
+        mimetype="application/x-pem-file",
+        headers={"Content-Disposition": f'attachment; filename="justcall-{user.account}-signing.pem"'},
+    )
+
+
 @bp.get("/settings")
 @bp.get("/settings/security")
 @admin_required

@@ -116,6 +116,10 @@ class SamlApp:
     encryption_algorithm: str = "AES256_CBC"
     key_transport_algorithm: str = "RSA_OAEP"
     encryption_certificate: str = ""
+    # "Signature Certificate" (the SP's PEM): validates its signed AuthnRequests and, with SLO, its LogoutRequests.
+    signature_certificate: str = ""
+    # "Signed Requests": "Validate SAML requests with signature certificates"; off by default, as in Okta.
+    request_signed: bool = False
     # "Enable Single Logout" (Show Advanced Settings): where Okta sends LogoutRequests/LogoutResponses for this app
     # ("Single Logout URL") and the Issuer the SP's logout messages carry ("SP Issuer"); needs the Signature
     # Certificate, which verifies them.

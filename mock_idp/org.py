@@ -47,6 +47,7 @@ from mock_idp.model import (
     User,
     UserStatus,
 )
+from mock_idp.request_signature import check_signature_settings
 from saml_xmlns import NAMEID_EMAIL
 
 Clock = Callable[[], datetime]
@@ -715,3 +716,4 @@ def _validate_app(app: SamlApp) -> None:
     if not app.sso_url or not app.audience:
         raise ValueError("sso_url (Single sign-on URL) and audience (Audience URI) are required")
     check_encryption_settings(app)
+    check_signature_settings(app)

@@ -117,7 +117,8 @@ def app_json(org: Org, app: SamlApp) -> dict[str, Any]:
                 "requestCompressed": False,
                 "allowMultipleAcsEndpoints": False,
                 "acsEndpoints": [],
-                "samlSignedRequestEnabled": False,
+                "samlSignedRequestEnabled": app.request_signed,
+                **sp_certificate_json(app),
                 "assertionEncryption": assertion_encryption_json(app),
                 "attributeStatements": [
                     {"type": "EXPRESSION", "name": s.name, "namespace": s.name_format, "values": [s.value]}
@@ -134,9 +135,20 @@ def app_json(org: Org, app: SamlApp) -> dict[str, Any]:
     }
 
 
+def _x5c_value(pem: str) -> str | None:
+    """Return a PEM certificate as Okta's ``x5c`` entry (base64 DER on one line), None when there is none."""
+    return "".join(pem.strip().splitlines()[1:-1]) if pem else None
+
+
+def sp_certificate_json(app: SamlApp) -> dict[str, Any]:
+    """Return the Signature Certificate as ``spCertificate.x5c``; Okta omits it when none is uploaded."""
+    certificate = _x5c_value(app.signature_certificate)
+    return {"spCertificate": {"x5c": [certificate]}} if certificate else {}
+
+
 def assertion_encryption_json(app: SamlApp) -> dict[str, Any]:
     """Return "Assertion Encryption" as ``settings.signOn.assertionEncryption`` (the certificate as ``x5c``)."""
-    certificate = "".join(app.encryption_certificate.splitlines()[1:-1]) if app.encryption_certificate else None
+    certificate = _x5c_value(app.encryption_certificate)
     return {
         "enabled": app.assertion_encrypted,
         "encryptionAlgorithm": app.encryption_algorithm,

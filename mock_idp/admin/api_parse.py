@@ -146,6 +146,25 @@ def _sign_on(r: _Reader, sign_on: Mapping[str, Any]) -> dict[str, Any]:
     out["honor_force_authn"] = r.flag(sign_on, "honorForceAuthn", p + "honorForceAuthn", True)
     out["attribute_statements"] = _attribute_statements(r, sign_on)
     out.update(_assertion_encryption(r, sign_on))
+    out.update(_signed_requests(r, sign_on))
+    return out
+
+
+def _signed_requests(r: _Reader, sign_on: Mapping[str, Any]) -> dict[str, Any]:
+    """Read "Signed Requests" (``samlSignedRequestEnabled``) and the Signature Certificate (``spCertificate.x5c``)."""
+    p = "settings.signOn."
+    out: dict[str, Any] = {}
+    if "samlSignedRequestEnabled" in sign_on:
+        out["request_signed"] = r.flag(sign_on, "samlSignedRequestEnabled", p + "samlSignedRequestEnabled", False)
+    raw = r.obj(sign_on, "spCertificate", p + "spCertificate", required=False)
+    x5c = raw.get("x5c") if raw else None
+    if x5c is not None:
+        if not isinstance(x5c, list) or len(x5c) > 1 or not all(isinstance(v, str) for v in x5c):
+            r.fail(p + "spCertificate.x5c", "must be an array of at most one base64 DER certificate")
+        else:
+            out["signature_certificate"] = _pem_from_x5c(r, x5c[0], p + "spCertificate.x5c") if x5c else ""
+    if out.get("request_signed") and not out.get("signature_certificate"):
+        r.fail(p + "spCertificate.x5c", "a signature certificate is required when signed requests are enabled")
     return out
 
 
