@@ -15,11 +15,11 @@ from flask import Flask
 
 from mock_idp import dashboard, landing, login, sso
 from mock_idp.admin.blueprints import register_admin
-from mock_idp.slo import views as slo_views
 from mock_idp.faults import OP_STAGES, OPS, FaultPlan, Op, OpContext
 from mock_idp.keys import KeyPool, generate_rsa_key, make_credential
 from mock_idp.org import Org, utc_now
 from mock_idp.pages import register_error_handlers
+from mock_idp.slo import views as slo_views
 
 __all__ = ["OPS", "OP_STAGES", "FaultPlan", "KeyPool", "Op", "OpContext", "Org", "create_app", "make_credential"]
 

@@ -86,7 +86,9 @@ def app_sessions() -> list[tuple[str, str, str]]:
     """Return ``(app id, NameID, SessionIndex)`` for each app used in this session, oldest first."""
     entries = session.get(SLO_APPS_KEY, [])
     return [
-        (str(e[0]), str(e[1]), str(e[2])) for e in entries if isinstance(entries, list) and isinstance(e, list) and len(e) == 3
+        (str(e[0]), str(e[1]), str(e[2]))
+        for e in entries
+        if isinstance(entries, list) and isinstance(e, list) and len(e) == 3
     ]
 
 

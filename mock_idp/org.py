@@ -48,6 +48,7 @@ from mock_idp.model import (
     UserStatus,
 )
 from mock_idp.request_signature import check_signature_settings
+from mock_idp.slo.settings import check_slo_settings
 from saml_xmlns import NAMEID_EMAIL
 
 Clock = Callable[[], datetime]
@@ -717,3 +718,4 @@ def _validate_app(app: SamlApp) -> None:
         raise ValueError("sso_url (Single sign-on URL) and audience (Audience URI) are required")
     check_encryption_settings(app)
     check_signature_settings(app)
+    check_slo_settings(app)

@@ -257,7 +257,9 @@ def sign_response(
     return root
 
 
-def sign_message(root: etree._Element, credential: Credential, signature_algorithm: str = "RSA_SHA256") -> etree._Element:
+def sign_message(
+    root: etree._Element, credential: Credential, signature_algorithm: str = "RSA_SHA256"
+) -> etree._Element:
     """Sign a protocol message's root (a LogoutRequest/LogoutResponse) the way Okta signs its Response.
 
     Single Logout over HTTP-POST carries the signature inside the message (SAMLBind 3.5.4), right after Issuer.

@@ -82,9 +82,7 @@ def build_logout_response(
     return etree.tostring(root, xml_declaration=False, encoding="utf-8")
 
 
-def signed_redirect_url(
-    endpoint: str, param: str, xml: bytes, relay_state: str | None, key: rsa.RSAPrivateKey
-) -> str:
+def signed_redirect_url(endpoint: str, param: str, xml: bytes, relay_state: str | None, key: rsa.RSAPrivateKey) -> str:
     """Return ``endpoint`` with the message and its query signature (SAMLBind 3.4.4.1, RSA-SHA256).
 
     The signed octets are ``SAMLRequest=..&RelayState=..&SigAlg=..`` exactly as URL-encoded in the query sent.

@@ -85,4 +85,3 @@ def verify_post(xml: bytes, root: etree._Element, certificate: x509.Certificate)
     # SAMLCore 5.4.2: the Reference must be to the signed message itself, not to some other element.
     if signed is None or signed.tag != root.tag or signed.get("ID") != root.get("ID"):
         raise SignatureError("The signature does not cover the logout message itself.")
-

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from mock_idp.encryption import load_certificate
 from mock_idp.model import SamlApp
 from mock_idp.org import Org
+from mock_idp.request_signature import load_signature_certificate
 from mock_idp.signing import sign_message
 from mock_idp.slo import bindings, messages
 from mock_idp.slo.messages import LogoutMessage, LogoutMessageError
@@ -39,9 +39,7 @@ class SentRequest:
     saml_request: str
 
 
-def receive(
-    org: Org, app: SamlApp, values: Mapping[str, str], redirect_binding: bool, raw_query: str
-) -> LogoutMessage:
+def receive(org: Org, app: SamlApp, values: Mapping[str, str], redirect_binding: bool, raw_query: str) -> LogoutMessage:
     """Decode, verify and check one logout message posted or redirected to the app's SLO endpoint."""
     if not app.slo_enabled:
         raise LogoutMessageError(f"Single Logout is not enabled for {app.label}.")
@@ -53,7 +51,7 @@ def receive(
     if (message.kind == "request") != (param == "SAMLRequest"):
         raise LogoutMessageError(f"A {message.kind} was sent as {param}.")
     try:
-        certificate = load_certificate(app.signature_certificate)
+        certificate = load_signature_certificate(app.signature_certificate)
     except ValueError as exc:
         raise bindings.SignatureError(f"{app.label} has no usable Signature Certificate.") from exc
     # SAMLBind 3.4.4.1 / 3.5.4: logout messages must be signed; Okta checks with the uploaded Signature Certificate.

@@ -103,7 +103,12 @@ def _root(tag: str, issuer: str, destination: str, now: datetime, in_response_to
 
 
 def logout_request(
-    issuer: str, destination: str, name_id: str, session_index: str | None, now: datetime, name_id_format: str = NAMEID_EMAIL
+    issuer: str,
+    destination: str,
+    name_id: str,
+    session_index: str | None,
+    now: datetime,
+    name_id_format: str = NAMEID_EMAIL,
 ) -> etree._Element:
     """Return an unsigned LogoutRequest naming the person (SAML Core 3.7.1: NameID, then SessionIndex)."""
     root = _root(LOGOUT_REQUEST, issuer, destination, now, None)
@@ -115,7 +120,12 @@ def logout_request(
 
 
 def logout_response(
-    issuer: str, destination: str, in_response_to: str, now: datetime, status: str = STATUS_SUCCESS, second: str | None = None
+    issuer: str,
+    destination: str,
+    in_response_to: str,
+    now: datetime,
+    status: str = STATUS_SUCCESS,
+    second: str | None = None,
 ) -> etree._Element:
     """Return an unsigned LogoutResponse (SAML Core 3.7.2: a StatusResponseType answering ``in_response_to``)."""
     root = _root(LOGOUT_RESPONSE, issuer, destination, now, in_response_to)

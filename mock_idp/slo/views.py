@@ -32,9 +32,7 @@ def single_logout(app_name: str, external_key: str) -> ResponseReturnValue:
         return not_found_page()
     values = request.form if request.method == "POST" else request.args
     try:
-        received = logout.receive(
-            org, app, values, request.method == "GET", request.query_string.decode("latin-1")
-        )
+        received = logout.receive(org, app, values, request.method == "GET", request.query_string.decode("latin-1"))
     except (LogoutMessageError, SignatureError) as exc:
         # Okta KB "SLO Fails with Malformed Request": a logout message Okta cannot use gets its 400 page, and the
         # Okta session is left as it was.
