@@ -207,9 +207,10 @@ class LogoutMessageRecord(Base):
 
 
 class SsoSessionEnd(Base):
-    """When Okta last logged a person out: their JustCall sessions signed in by SSO before then are over."""
+    """How many times Okta logged a person out: a JustCall SSO session started under a lower count is over."""
 
     __tablename__ = "sso_session_ends"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
     ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
