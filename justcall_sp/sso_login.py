@@ -249,19 +249,20 @@ def _find_or_create_user(
 ) -> tuple[UserRecord, bool]:
     """Return the user with this email (role kept) or create one with the Default Role (JIT provisioning).
 
-    Two first logins at once: the unique ``email_key`` lets one insert win; the loser re-reads that row.
+    A first login inserts and then reads the row back, whoever inserted it: two first logins at once (the unique
+    ``email_key`` lets one insert win) take the same path as one, so the lost race is not a branch of its own.
     """
     who = login.identity
     existing = sso_store.find_user(conn, who.email)
-    if existing is None:
-        created = sso_store.create_sso_user(conn, account.id, who.email, who.first_name, who.last_name, default_role)
-        if created is not None:
-            return created, True
-        existing = sso_store.find_user(conn, who.email)
-        if existing is None:
-            raise RuntimeError(f"user {who.email!r} neither inserted nor found")
-    _require_same_account(existing, account)
-    return existing, False
+    if existing is not None:
+        _require_same_account(existing, account)
+        return existing, False
+    inserted = sso_store.insert_sso_user(conn, account.id, who.email, who.first_name, who.last_name, default_role)
+    user = sso_store.find_user(conn, who.email)
+    if user is None:
+        raise RuntimeError(f"user {who.email!r} neither inserted nor found")
+    _require_same_account(user, account)
+    return user, inserted
 
 
 def _classify(in_response_to: str | None, slug: str, lookups: ConnectionLookups) -> str:

@@ -254,13 +254,11 @@ def find_user(conn: Connection, email: str) -> UserRecord | None:
     return None if row is None else UserRecord(row.id, row.account_id, row.email, row.role)
 
 
-def create_sso_user(
-    conn: Connection, account_id: int, email: str, first_name: str, last_name: str, role: str
-) -> UserRecord | None:
-    """Insert a user created by SSO (JIT); None if a concurrent login inserted the same email first."""
+def insert_sso_user(conn: Connection, account_id: int, email: str, first_name: str, last_name: str, role: str) -> bool:
+    """Insert a user created by SSO (JIT); False if a concurrent login inserted the same email first."""
     try:
         with conn.begin_nested():
-            written = conn.execute(
+            conn.execute(
                 _CREATE_USER,
                 {
                     "account_id": account_id,
@@ -275,7 +273,5 @@ def create_sso_user(
                 },
             )
     except IntegrityError:
-        return None
-    (user_id,) = written.inserted_primary_key or (None,)
-    assert isinstance(user_id, int)
-    return UserRecord(user_id, account_id, email, role)
+        return False
+    return True

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
 from saml_harness.agent.outcome import Outcome
-from saml_harness.agent.user_agent import FlowError, Page, UserAgent
+from saml_harness.agent.user_agent import FlowError, Page, UserAgent, form_values
 
 SP_INITIATED = "sp_initiated"
 IDP_INITIATED = "idp_initiated"
@@ -106,20 +106,31 @@ def sp_initiated(
     credentials: Credentials,
     next_path: str | None = None,
     before_sign_in: Callable[[], None] | None = None,
+    before_response_post: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Start at the SP's Sign in with SSO page, as a user clicking it on JustCall's login page."""
     ua.new_trace()
     if target.login_mode == "query":
         query = {target.email_field: credentials.username} | ({"next": next_path} if next_path else {})
         page = ua.get(f"{target.sso_start_url}?{urlencode(query)}")
-        return judge(ua, target, continue_flow(ua, page, credentials, before_sign_in=before_sign_in))
+        return judge(
+            ua,
+            target,
+            continue_flow(
+                ua, page, credentials, before_sign_in=before_sign_in, before_response_post=before_response_post
+            ),
+        )
     start = target.sso_start_url + (f"?{urlencode({'next': next_path})}" if next_path else "")
     page = ua.get(start)
     form = page.form_with(target.email_field)
     if form is None:
         raise FlowError(f"no company-email form at {start}:\n{ua.trace.render()}")
     page = ua.submit(page, form, {target.email_field: credentials.username})
-    return judge(ua, target, continue_flow(ua, page, credentials, before_sign_in=before_sign_in))
+    return judge(
+        ua,
+        target,
+        continue_flow(ua, page, credentials, before_sign_in=before_sign_in, before_response_post=before_response_post),
+    )
 
 
 def idp_initiated(
@@ -128,6 +139,7 @@ def idp_initiated(
     idp: IdpSide,
     credentials: Credentials,
     before_sign_in: Callable[[], None] | None = None,
+    before_response_post: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Start at the Okta dashboard and click the app's tile, as a user does from Okta."""
     ua.new_trace()
@@ -141,7 +153,7 @@ def idp_initiated(
         # Okta shows no tile for an app the user is not assigned; a bookmarked tile link still works.
         ua.trace.hops[-1].note = f"no {idp.app_label!r} tile on the Okta dashboard; opening the app link directly"
         tile = idp.embed_link
-    page = continue_flow(ua, ua.get(tile), credentials)
+    page = continue_flow(ua, ua.get(tile), credentials, before_response_post=before_response_post)
     return judge(ua, target, page)
 
 
@@ -153,15 +165,17 @@ def run_flow(
     credentials: Credentials,
     next_path: str | None = None,
     before_sign_in: Callable[[], None] | None = None,
+    before_response_post: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Run ``flow`` (``sp_initiated`` | ``idp_initiated``) for ``credentials``.
 
-    ``before_sign_in`` runs when the person is on Okta's sign-in page, before submitting it (time passing there).
+    ``before_sign_in`` runs when the person is on Okta's sign-in page, before submitting it (time passing there);
+    ``before_response_post`` gets the SAMLResponse the browser is about to post to the SP (stopping its clock).
     """
     if flow == SP_INITIATED:
-        return sp_initiated(ua, target, credentials, next_path, before_sign_in)
+        return sp_initiated(ua, target, credentials, next_path, before_sign_in, before_response_post)
     if flow == IDP_INITIATED:
-        return idp_initiated(ua, target, idp, credentials, before_sign_in)
+        return idp_initiated(ua, target, idp, credentials, before_sign_in, before_response_post)
     raise ValueError(f"unknown flow {flow!r}; expected one of {FLOWS}")
 
 
@@ -171,6 +185,7 @@ def continue_flow(
     credentials: Credentials,
     stop_at_dashboard: bool = False,
     before_sign_in: Callable[[], None] | None = None,
+    before_response_post: Callable[[str], None] | None = None,
 ) -> Page:
     """Do what a person and their browser do until nothing is left to do.
 
@@ -180,6 +195,8 @@ def continue_flow(
     signed_in = False
     for _ in range(10):
         auto_post = page.form_with("SAMLResponse")
+        if auto_post is not None and before_response_post is not None:
+            before_response_post(form_values(auto_post).get("SAMLResponse", ""))
         if auto_post is None:
             auto_post = page.form_with("SAMLRequest")
         if auto_post is not None:
@@ -229,7 +246,7 @@ def judge(ua: UserAgent, target: Target, page: Page, note: str = "") -> Outcome:
         outcome.sp_error_detail = page.find_text(f"{target.error_element_id}-detail")
         outcome.reference = page.find_text("sso-reference")
     if target.me_url:
-        outcome.identity = _who_am_i(ua, target)
+        outcome.identity, outcome.role = _who_am_i(ua, target)
         outcome.accepted = outcome.identity is not None
     elif on_sp and outcome.sp_error is None:
         outcome.accepted, outcome.identity = _judge_by_patterns(target, page)
@@ -249,7 +266,7 @@ def who_is_signed_in(ua: UserAgent, target: Target) -> str | None:
     """Ask the SP's who-am-I URL who this user agent is signed in as (None: nobody)."""
     if target.me_url is None:
         raise FlowError(f"{target.name!r} has no who-am-I URL ([identity] url) to ask who is signed in")
-    return _who_am_i(ua, target)
+    return _who_am_i(ua, target)[0]
 
 
 SAID_LIMIT = 300
@@ -271,17 +288,20 @@ def _trimmed(text: str, limit: int = SAID_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _who_am_i(ua: UserAgent, target: Target) -> str | None:
+def _who_am_i(ua: UserAgent, target: Target) -> tuple[str | None, str | None]:
+    """Return who the SP says is signed in, and their role when its answer names one (JustCall's ``role``)."""
     assert target.me_url is not None
     me = ua.request("GET", target.me_url, note="who am I")
     if me.status != 200:
-        return None
+        return None, None
     try:
         body = me.json()
     except ValueError:
-        return None
-    value = body.get(target.me_json_key) if isinstance(body, dict) else None
-    return str(value) if value else None
+        return None, None
+    if not isinstance(body, dict):
+        return None, None
+    value, role = body.get(target.me_json_key), body.get("role")
+    return (str(value) if value else None), (str(role) if value and role else None)
 
 
 def _judge_by_patterns(target: Target, page: Page) -> tuple[bool, str | None]:

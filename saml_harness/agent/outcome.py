@@ -15,6 +15,8 @@ class Outcome:
     """The SP established a session (its who-am-I answered with an identity)."""
     identity: str | None = None
     """Who the SP says is signed in, if anyone."""
+    role: str | None = None
+    """Their role, when the SP's who-am-I names one (JustCall's: Owner, Admin, Supervisor, Agent)."""
     sp_error: str | None = None
     """The user-visible error category the SP showed (a row of the help article, for JustCall)."""
     reason: str | None = None

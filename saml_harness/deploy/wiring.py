@@ -7,6 +7,7 @@ import secrets
 import threading
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,12 @@ class Deployment:
         if self.external is not None and self.external.target.claims.clock_control_url is not None:
             move_external_clock(self.external.target.claims.clock_control_url, self.clock.offset_seconds)
 
+    def stop_sp_clock_at(self, instant: datetime) -> None:
+        """Stop the SP's clock (and the IdP's) at ``instant``: only the bundled SP's clock can stop."""
+        if not self.bundled:
+            raise RuntimeError(f"cannot stop {self.target.name!r}'s clock: only the bundled SP's clock stops")
+        self.clock.stop_at(instant)
+
     @property
     def bundled(self) -> bool:
         """Whether the SP under test is the bundled JustCall SP (reason codes, SP-side setup available)."""
@@ -191,7 +198,7 @@ class Deployment:
     def reset(self) -> None:
         """Bring both sides back to the freshly wired state (between tests)."""
         self.scenario_values.clear()
-        if self.clock.offset_seconds:
+        if self.clock.moved:
             self.clock.reset()
             if self.external is not None and self.external.target.claims.clock_control_url is not None:
                 move_external_clock(self.external.target.claims.clock_control_url, 0)

@@ -110,6 +110,8 @@ def describe_fault(scenario: Any) -> str:
         parts.append(f"IdP clock {scenario.idp_clock_offset:+d} s")
     if getattr(scenario, "time_at_idp_sign_in", 0):
         parts.append(f"{scenario.time_at_idp_sign_in} s pass at Okta's sign-in page")
+    if getattr(scenario, "arrive_at", None) is not None:
+        parts.append(scenario.arrive_at.describe())
     if scenario.status:
         parts.append(f"status {scenario.status}")
     if scenario.prelude:

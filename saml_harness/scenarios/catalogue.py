@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from saml_harness.agent.flows import FLOWS
+from saml_harness.agent.flows import FLOWS, SP_INITIATED
 from saml_harness.data import EXPECTATIONS_DIR, SCENARIO_DIR
+from saml_harness.scenarios.arrival import Arrival
 
 EXPECTS = ("accept", "reject", "idp_error", "logout")
 LEVELS = ("MUST", "SHOULD", "POLICY")
@@ -68,6 +69,7 @@ FIELDS = {
     "signing",
     "idp_clock_offset",
     "time_at_idp_sign_in",
+    "arrive_at",
     "status",
     "prelude",
     "after",
@@ -84,6 +86,7 @@ FIELDS = {
     "signed_identities",
     "judge",
     "claims",
+    "role",
     "logout",
     "signed_in_after",
 }
@@ -124,6 +127,8 @@ class Scenario:
     idp_clock_offset: int = 0
     time_at_idp_sign_in: int = 0
     """Seconds the person spends on Okta's sign-in page: every clock (IdP and SP) moves that far meanwhile."""
+    arrive_at: Arrival | None = None
+    """The exact instant the SP's clock reads when the response reaches it (``scenarios.arrival``)."""
     status: str = ""
     prelude: str = ""
     after: str = ""
@@ -145,6 +150,8 @@ class Scenario:
     """One of ``JUDGE_MODES`` (default ``identity`` for markup attacks, else ``outcome``)."""
     claims: tuple[str, ...] = ()
     """The JustCall policies (``CLAIMS``) this scenario's expectation depends on; a target's claims decide them."""
+    role: str = ""
+    """The role the person must have once signed in (JustCall's group-to-role mapping; its who-am-I says it)."""
     adjusted_by: str = ""
     """Set by ``scenarios.claims.for_target`` (never in TOML): which target claim changed the expectation."""
     logout: str = ""
@@ -244,6 +251,13 @@ def parse_scenario(raw: Mapping[str, Any], source: str) -> Scenario:
         data[stage] = tuple(Op.parse(op) for op in data.get(stage, ()))
     if "flows" in data:
         data["flows"] = tuple(data["flows"])
+    if "arrive_at" in data:
+        if not isinstance(data["arrive_at"], Mapping):
+            raise ValueError(f"{source}: {raw.get('id', '?')}: arrive_at must be a table")
+        try:
+            data["arrive_at"] = Arrival.parse(data["arrive_at"])
+        except ValueError as exc:
+            raise ValueError(f"{source}: {raw.get('id', '?')}: {exc}") from None
     for key in ("requirements", "acceptable", "signed_identities", "claims"):
         if key in data:
             if not isinstance(data[key], list):
@@ -314,6 +328,10 @@ def lint(
             problems.append(f"{where}: time_at_idp_sign_in must be zero or more seconds (time only passes)")
         if s.after not in AFTERS:
             problems.append(f"{where}: after {s.after!r} is not one of {AFTERS}")
+        if s.arrive_at is not None and s.arrive_at.needs_request and s.flows != (SP_INITIATED,):
+            problems.append(f"{where}: arrive_at {s.arrive_at.at} needs an AuthnRequest: flows = ['sp_initiated']")
+        if s.arrive_at is not None and (s.after or s.time_at_idp_sign_in):
+            problems.append(f"{where}: arrive_at stops the clock; it cannot be combined with after or time passing")
         problems += _lint_verdict_fields(s, where)
         problems += _lint_logout(s, where)
         for op in (*s.pre_sign, *s.post_sign):
@@ -346,7 +364,7 @@ def _lint_logout(s: Scenario, where: str) -> list[str]:
         problems.append(f"{where}: logout {s.logout!r} is not one of {LOGOUTS}")
     if set(s.signed_in_after) != set(SIDES) or not all(isinstance(v, bool) for v in s.signed_in_after.values()):
         problems.append(f"{where}: signed_in_after must give true or false for each of {SIDES}")
-    if s.injects_fault or s.after or s.prelude or s.acceptable:
+    if s.injects_fault or s.after or s.prelude or s.acceptable or s.arrive_at is not None:
         problems.append(f"{where}: a logout case injects no response fault and has no after, prelude or acceptable")
     return problems
 

@@ -26,6 +26,7 @@ def needs_delivery(scenario: Scenario) -> bool:
     return scenario.expect not in ("idp_error", "logout") and (
         scenario.injects_fault
         or bool(scenario.time_at_idp_sign_in)
+        or scenario.arrive_at is not None
         or any(op.name.startswith("okta_") for op in scenario.setup)
     )
 
@@ -44,6 +45,21 @@ def time_passed_problems(scenario: Scenario, response_xml: bytes) -> list[str]:
     return []
 
 
+def arrival_problems(scenario: Scenario, outcome: Outcome, deployment: Deployment) -> list[str]:
+    """Check the SP's clock read exactly the scenario's instant when the response reached it (the clock stopped)."""
+    if scenario.arrive_at is None or outcome.trace.last_response is None or outcome.trace.last_response.xml is None:
+        return []
+    requests = outcome.trace.messages("SAMLRequest")
+    request_xml = requests[-1].xml if requests else None
+    skew = deployment.target.claims.clock_skew_s
+    expected = scenario.arrive_at.instant(outcome.trace.last_response.xml, request_xml, skew)
+    stopped = deployment.clock.stopped_at
+    if stopped != expected:
+        shown = "running" if stopped is None else f"stopped at {stopped.isoformat()}"
+        return [f"the SP's clock was {shown}, not stopped at {expected.isoformat()} ({scenario.arrive_at.describe()})"]
+    return []
+
+
 def same_account(scenario: Scenario, outcome: Outcome, verdict: Verdict, bundled: bool, email: str) -> Verdict:
     """On the bundled SP an accepted person must be signed in to their own user, shown with its stored email.
 
@@ -56,6 +72,18 @@ def same_account(scenario: Scenario, outcome: Outcome, verdict: Verdict, bundled
     return Verdict(
         POLICY_DIFFERENCE, f"the SP signed in {outcome.identity}, not the user {email} (a second account for them?)"
     )
+
+
+def same_role(scenario: Scenario, outcome: Outcome, verdict: Verdict) -> Verdict:
+    """A case that names a role (group-to-role mapping) passes only if the person got it: a wrong role is a wrong login.
+
+    Group mapping is JustCall's rule, not SAML's, so a different role is a policy difference (red on the justcall
+    profile); the SP must say the role in its who-am-I answer.
+    """
+    if not scenario.role or verdict.cls != PASS or not outcome.accepted or outcome.role == scenario.role:
+        return verdict
+    shown = "no role" if outcome.role is None else f"role {outcome.role}"
+    return Verdict(POLICY_DIFFERENCE, f"the SP signed in {outcome.identity} with {shown}, not {scenario.role}")
 
 
 def idp_problems(scenario: Scenario, outcome: Outcome) -> list[str]:
@@ -100,8 +128,10 @@ def judge_scenario(scenario: Scenario, flow: str, deployment: Deployment, ua: Us
     values = placeholders(deployment, identity)
     verdict = classify(scenario, outcome, deployment.target, signed_identities(scenario, values))
     verdict = same_account(scenario, outcome, verdict, deployment.bundled, identity)
+    verdict = same_role(scenario, outcome, verdict)
     problems = harness_problems(outcome) + idp_problems(scenario, outcome) + okta_logout_problems(scenario, outcome)
     response = outcome.trace.last_response
+    problems += arrival_problems(scenario, outcome, deployment)
     if needs_delivery(scenario):
         if response is None or response.xml is None:
             problems.append("the IdP sent no decodable SAMLResponse, so the fault was never delivered")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
+
 from mock_idp.faults import FaultPlan
 from mock_idp.faults import Op as IdpOp
 from saml_harness.agent.flows import SP_INITIATED, judge, run_flow
 from saml_harness.agent.outcome import Outcome
+from saml_harness.agent.trace import decode_post
 from saml_harness.agent.user_agent import UserAgent
 from saml_harness.deploy.wiring import Deployment
+from saml_harness.scenarios.arrival import Arrival
 from saml_harness.scenarios.catalogue import Op, Scenario, fill
 from saml_harness.scenarios.logout_runs import run_logout
 from saml_harness.scenarios.setup_ops import apply_setup
@@ -72,10 +77,40 @@ def run_scenario(deployment: Deployment, scenario: Scenario, flow: str, ua: User
     arm_scenario(deployment, scenario, credentials.username)
     delay = scenario.time_at_idp_sign_in
     before_sign_in = (lambda: deployment.let_time_pass(delay)) if delay else None
-    outcome = run_flow(flow, ua, deployment.target, deployment.idp, credentials, before_sign_in=before_sign_in)
+    before_response_post = None
+    if scenario.arrive_at is not None:
+        before_response_post = stop_the_clock_on_arrival(deployment, scenario.arrive_at, ua)
+    outcome = run_flow(
+        flow,
+        ua,
+        deployment.target,
+        deployment.idp,
+        credentials,
+        before_sign_in=before_sign_in,
+        before_response_post=before_response_post,
+    )
     if scenario.after == "replay":
         outcome = replay(deployment, outcome)
     return outcome
+
+
+def stop_the_clock_on_arrival(deployment: Deployment, arrival: Arrival, ua: UserAgent) -> Callable[[str], None]:
+    """Stop the clocks for a case that lands on a bound; return the hook that sets the SP's instant on arrival.
+
+    A bound read from the AuthnRequest (the SP's request lifetime) needs the SP to have written it on a stopped
+    clock too, at a whole second: the SP's stored expiry and the IssueInstant it wrote (milliseconds) then agree.
+    """
+    if arrival.needs_request:
+        now = deployment.clock()
+        deployment.stop_sp_clock_at(now.replace(microsecond=0) + timedelta(seconds=1))
+
+    def on_arrival(saml_response: str) -> None:
+        requests = ua.trace.messages("SAMLRequest")
+        request_xml = requests[-1].xml if requests else None
+        skew = deployment.target.claims.clock_skew_s
+        deployment.stop_sp_clock_at(arrival.instant(decode_post(saml_response), request_xml, skew))
+
+    return on_arrival
 
 
 def sign_out_of_sp(ua: UserAgent, deployment: Deployment) -> None:

@@ -69,6 +69,8 @@ def skip_reason(scenario: Scenario, flow: str, spec: TargetSpec | None) -> str |
         return f"tells the SP a new IdP certificate; {spec.name!r} has no [trust] table saying how"
     if flow == IDP_INITIATED and not (spec.allow_idp_initiated and spec.target.claims.idp_initiated_allowed):
         return f"{spec.name!r} does not accept IdP-initiated sign-in (it claims idp_initiated_allowed = false)"
+    if scenario.arrive_at is not None:
+        return f"lands on a time bound to the microsecond: only the bundled SP's clock stops; {spec.name!r} is external"
     if scenario.time_at_idp_sign_in and spec.target.claims.clock_control_url is None:
         return f"time must pass for the SP; {spec.name!r} names no [claims] clock_control_url to move its clock"
     return None

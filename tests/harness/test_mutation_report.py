@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from mutation.report import Equivalent, classify, load_equivalents, load_results, main
+from mutation.report import (
+    Equivalent,
+    classify,
+    forget_survivors,
+    load_equivalents,
+    load_function_hashes,
+    load_results,
+    main,
+    stale_claims,
+    stamp,
+)
 
 EXPLAINED = {"m.x_f__mutmut_2": Equivalent("m.x_f__mutmut_2", "a -> b", "same result for every input")}
 
@@ -64,3 +74,47 @@ def test_no_results_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr("mutation.report.MUTANTS_DIR", tmp_path)
     monkeypatch.setattr("mutation.report.load_results", lambda: {})
     assert main([]) == 2
+
+
+def _meta(folder: Path, codes: dict[str, int | None], hashes: dict[str, str]) -> Path:
+    meta = folder / "m.py.meta"
+    meta.write_text(json.dumps({"exit_code_by_key": codes, "hash_by_function_name": hashes}))
+    return meta
+
+
+def test_a_claim_is_checked_again_when_its_function_changed_or_its_mutant_is_gone(tmp_path: Path) -> None:
+    _meta(tmp_path, {"m.x_f__mutmut_2": 0, "m.x_g__mutmut_1": 0}, {"x_f": "aaa", "x_g": "bbb"})
+    hashes = load_function_hashes(tmp_path)
+    assert hashes == {"m.x_f__mutmut_2": "aaa", "m.x_g__mutmut_1": "bbb"}
+    claims = {
+        "m.x_f__mutmut_2": Equivalent("m.x_f__mutmut_2", "a -> b", "same", function_hash="aaa"),
+        "m.x_g__mutmut_1": Equivalent("m.x_g__mutmut_1", "a -> b", "same", function_hash="old"),
+        "m.x_h__mutmut_1": Equivalent("m.x_h__mutmut_1", "a -> b", "same", function_hash="ccc"),
+    }
+    stale = stale_claims(claims, hashes, [])
+    assert stale == [
+        "m.x_g__mutmut_1: its function changed since the claim was checked",
+        "m.x_h__mutmut_1: no such mutant any more",
+    ]
+    assert stale_claims(claims, hashes, ["m.x_f__*"]) == []
+
+
+def test_stamping_records_the_current_hash_once_per_claim(tmp_path: Path) -> None:
+    allowlist = tmp_path / "equivalent.toml"
+    allowlist.write_text(
+        '# why\n[equivalent."m.x_f__mutmut_2"]\nchange = "a -> b"\nreason = "same"\nfunction_hash = "old"\n'
+    )
+    assert stamp(allowlist, {"m.x_f__mutmut_2": "new"}) == 1
+    assert stamp(allowlist, {"m.x_f__mutmut_2": "new"}) == 1
+    assert load_equivalents(allowlist)["m.x_f__mutmut_2"].function_hash == "new"
+    assert allowlist.read_text().count("function_hash") == 1 and allowlist.read_text().startswith("# why\n")
+
+
+def test_forgetting_survivors_keeps_the_killed_and_reruns_the_rest(tmp_path: Path) -> None:
+    meta = _meta(tmp_path, {"m.x_f__mutmut_1": 1, "m.x_f__mutmut_2": 0, "m.x_f__mutmut_3": None}, {"x_f": "h"})
+    assert forget_survivors(tmp_path) == 1
+    assert json.loads(meta.read_text())["exit_code_by_key"] == {
+        "m.x_f__mutmut_1": 1,
+        "m.x_f__mutmut_2": None,
+        "m.x_f__mutmut_3": None,
+    }

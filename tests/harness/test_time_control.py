@@ -91,3 +91,70 @@ def test_an_external_clock_is_moved_by_post_and_a_refusal_is_an_error() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_stopped_clock_reads_the_instant_until_reset_and_never_stops_in_the_past() -> None:
+    clock = MovableClock()
+    instant = datetime.now(UTC) + timedelta(seconds=300, microseconds=7)
+    clock.stop_at(instant)
+    assert clock() == instant and clock() == instant and clock.stopped_at == instant and clock.moved
+    clock.advance(10)
+    assert clock() == instant + timedelta(seconds=10)
+    with pytest.raises(ValueError, match="forward"):
+        clock.stop_at(instant)
+    clock.reset()
+    assert clock.stopped_at is None and not clock.moved
+    assert abs(clock() - datetime.now(UTC)) < timedelta(seconds=5)
+
+
+RESPONSE = (
+    b'<saml2p:Response xmlns:saml2p="urn:oasis:names:tc:SAML:2.0:protocol" '
+    b'xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" IssueInstant="2026-01-01T00:00:00.000Z">'
+    b'<saml2:Assertion IssueInstant="2026-01-01T00:00:00.000Z"><saml2:Conditions '
+    b'NotBefore="2025-12-31T23:55:00.000Z" NotOnOrAfter="2026-01-01T00:05:00.250Z"/></saml2:Assertion>'
+    b"</saml2p:Response>"
+)
+REQUEST = (
+    b'<saml2p:AuthnRequest xmlns:saml2p="urn:oasis:names:tc:SAML:2.0:protocol" '
+    b'IssueInstant="2026-01-01T00:00:01.000Z"/>'
+)
+
+
+def test_an_arrival_is_read_from_the_messages_to_the_millisecond() -> None:
+    from saml_harness.scenarios.arrival import Arrival
+
+    expired = Arrival.parse({"at": "conditions.NotOnOrAfter", "plus": "skew"})
+    assert expired.instant(RESPONSE, None, 90) == datetime(2026, 1, 1, 0, 6, 30, 250000, tzinfo=UTC)
+    valid_from = Arrival.parse({"at": "conditions.NotBefore", "plus": "-skew"})
+    assert valid_from.instant(RESPONSE, None, 90) == datetime(2025, 12, 31, 23, 53, 30, tzinfo=UTC)
+    lifetime = Arrival.parse({"at": "request.IssueInstant", "plus_seconds": 600})
+    assert lifetime.instant(RESPONSE, REQUEST, 90) == datetime(2026, 1, 1, 0, 10, 1, tzinfo=UTC)
+    with pytest.raises(ValueError, match="no AuthnRequest"):
+        lifetime.instant(RESPONSE, None, 90)
+    with pytest.raises(ValueError, match="one value"):
+        Arrival.parse({"at": "subject_confirmation.NotOnOrAfter"}).instant(RESPONSE, None, 90)
+
+
+@pytest.mark.parametrize(
+    ("arrive_at", "message"),
+    [
+        ({"at": "conditions.Nowhere"}, "arrive_at.at"),
+        ({"at": "conditions.NotBefore", "plus": "1s"}, "arrive_at.plus"),
+        ({"at": "conditions.NotBefore", "plus_seconds": "600"}, "plus_seconds"),
+        ({"at": "conditions.NotBefore", "when": 1}, "unknown keys"),
+        ("conditions.NotBefore", "must be a table"),
+    ],
+)
+def test_a_bad_arrive_at_is_one_clear_error(arrive_at: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_scenario({"id": "b", "title": "t", "expect": "accept", "arrive_at": arrive_at}, "x.toml")
+
+
+def test_arrive_at_lints_its_flow_and_skips_on_external_targets() -> None:
+    raw = {"id": "r", "title": "t", "expect": "accept", "arrive_at": {"at": "request.IssueInstant"}}
+    both_flows = parse_scenario(raw, "x.toml")
+    assert any("needs an AuthnRequest" in p for p in lint([both_flows], [], []))
+    one_flow = parse_scenario({**raw, "flows": ["sp_initiated"]}, "x.toml")
+    assert not any("arrive_at" in p for p in lint([one_flow], [], []))
+    reason = skip_reason(one_flow, "sp_initiated", _spec("https://sp/_test/clock"))
+    assert reason is not None and "only the bundled SP's clock stops" in reason

@@ -72,10 +72,10 @@ def test_a_request_is_answered_once(db: Database) -> None:
 def test_a_jit_user_gets_its_new_key_and_a_second_insert_of_the_email_loses(db: Database) -> None:
     owner = account_id(db)
     with db.transaction() as conn:
-        created = sso_store.create_sso_user(conn, owner, "New@Acme.example", "New", "User", "agent")
-        assert created is not None and created.id > 0
-        assert sso_store.create_sso_user(conn, owner, "new@acme.example", "Twin", "User", "agent") is None
-        assert sso_store.find_user(conn, "NEW@acme.example") == created
+        assert sso_store.insert_sso_user(conn, owner, "New@Acme.example", "New", "User", "agent")
+        assert not sso_store.insert_sso_user(conn, owner, "new@acme.example", "Twin", "User", "agent")
+        created = sso_store.find_user(conn, "NEW@acme.example")
+        assert created is not None and created.id > 0 and created.role == "agent"
     with db.read_session() as session:
         row = session.get(UserRow, created.id)
         assert row is not None and row.created_via_sso and row.email == "New@Acme.example"
