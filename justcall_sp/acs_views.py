@@ -56,5 +56,7 @@ def acs(slug: str) -> tuple[str, int] | WerkzeugResponse:
 def metadata(slug: str) -> Response:
     if facade().get_account(slug) is None:
         abort(404)
-    xml = sp_metadata(urls.entity_id(current_app, slug), urls.acs_url(current_app, slug))
+    advanced = facade().advanced_settings(slug)
+    signing = advanced.signing_certificate_pem if advanced.sign_authn_requests else None
+    xml = sp_metadata(urls.entity_id(current_app, slug), urls.acs_url(current_app, slug), signing)
     return Response(xml, mimetype="application/samlmetadata+xml")

@@ -9,8 +9,8 @@ from mock_idp.idp_session import SLO_QUEUE_KEY, app_sessions, current_org, curre
 from mock_idp.model import SamlApp
 from mock_idp.org import Org
 from mock_idp.pages import bad_request_page, not_found_page
+from mock_idp.request_signature import RequestSignatureError
 from mock_idp.slo import logout
-from mock_idp.slo.bindings import SignatureError
 from mock_idp.slo.messages import LogoutMessageError
 
 bp = Blueprint("slo", __name__)
@@ -33,7 +33,7 @@ def single_logout(app_name: str, external_key: str) -> ResponseReturnValue:
     values = request.form if request.method == "POST" else request.args
     try:
         received = logout.receive(org, app, values, request.method == "GET", request.query_string.decode("latin-1"))
-    except (LogoutMessageError, SignatureError) as exc:
+    except (LogoutMessageError, RequestSignatureError) as exc:
         # Okta KB "SLO Fails with Malformed Request": a logout message Okta cannot use gets its 400 page, and the
         # Okta session is left as it was.
         return bad_request_page(str(exc))

@@ -335,6 +335,18 @@ def encrypt_assertions(
         )
 
 
+def sign_requests(deployment: Deployment, *, okta: bool = True, justcall: bool = True) -> None:
+    """Switch signed AuthnRequests on as the two admins would: JustCall's Sign AuthnRequests, then in Okta
+    Signature Certificate = JustCall's signing certificate and Signed Requests ticked (bundled SP only)."""
+    sp = deployment.bundled_sp  # Okta validates with JustCall's own signing certificate
+    slug = deployment.demo.account.slug
+    if justcall:
+        sp.set_sign_authn_requests(slug, True)
+    if okta:
+        certificate = sp.signing_certificate(slug).decode("ascii")
+        deployment.okta.update_saml_app(deployment.okta_app.id, request_signed=True, signature_certificate=certificate)
+
+
 def assign_people(okta: Org, demo: Demo, app: SamlApp, user_ids: dict[str, str], group_ids: dict[str, str]) -> None:
     """Step 5: assign people directly and the Sales group."""
     for person in demo.people:

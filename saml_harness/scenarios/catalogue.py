@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from saml_harness.agent.flows import FLOWS, SP_INITIATED
+from saml_harness.agent.tampering import AGENT_OPS
 from saml_harness.data import EXPECTATIONS_DIR, SCENARIO_DIR
 from saml_harness.scenarios.arrival import Arrival
 
@@ -64,6 +65,7 @@ FIELDS = {
     "flows",
     "user",
     "setup",
+    "agent",
     "pre_sign",
     "post_sign",
     "signing",
@@ -121,6 +123,8 @@ class Scenario:
     flows: tuple[str, ...] = FLOWS
     user: str = "assigned"
     setup: tuple[Op, ...] = ()
+    agent: tuple[Op, ...] = ()
+    """What the person's own browser changes in transit (``saml_harness.agent.tampering``), e.g. a signed request."""
     pre_sign: tuple[Op, ...] = ()
     post_sign: tuple[Op, ...] = ()
     signing: Mapping[str, Any] = field(default_factory=dict)
@@ -247,7 +251,7 @@ def parse_scenario(raw: Mapping[str, Any], source: str) -> Scenario:
     if unknown:
         raise ValueError(f"{source}: {raw.get('id', '?')}: unknown keys {sorted(unknown)}")
     data = dict(raw)
-    for stage in ("setup", "pre_sign", "post_sign"):
+    for stage in ("setup", "agent", "pre_sign", "post_sign"):
         data[stage] = tuple(Op.parse(op) for op in data.get(stage, ()))
     if "flows" in data:
         data["flows"] = tuple(data["flows"])
@@ -340,6 +344,11 @@ def lint(
         for op in s.setup:
             if op.name not in setup:
                 problems.append(f"{where}: unknown setup op {op.name!r}")
+        for op in s.agent:
+            if op.name not in AGENT_OPS:
+                problems.append(f"{where}: unknown agent op {op.name!r}; known: {sorted(AGENT_OPS)}")
+        if s.agent and s.flows != (SP_INITIATED,):
+            problems.append(f"{where}: agent ops change the SP's request, so the case runs only {SP_INITIATED!r}")
         if signing:
             for key in s.signing:
                 if key not in signing:

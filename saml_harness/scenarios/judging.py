@@ -12,6 +12,7 @@ from saml_harness.scenarios.catalogue import Scenario
 from saml_harness.scenarios.claims import for_target
 from saml_harness.scenarios.evidence import check_evidence, issue_instant
 from saml_harness.scenarios.evidence_kit import TIME_TOLERANCE, parse
+from saml_harness.scenarios.request_evidence import request_problems
 from saml_harness.scenarios.runner import placeholders, run_scenario
 from saml_harness.scenarios.verdicts import PASS, POLICY_DIFFERENCE, Verdict, classify, signed_identities
 
@@ -130,6 +131,7 @@ def judge_scenario(scenario: Scenario, flow: str, deployment: Deployment, ua: Us
     verdict = same_account(scenario, outcome, verdict, deployment.bundled, identity)
     verdict = same_role(scenario, outcome, verdict)
     problems = harness_problems(outcome) + idp_problems(scenario, outcome) + okta_logout_problems(scenario, outcome)
+    problems += [f"request not as the case needs: {p}" for p in request_problems(scenario, outcome, values)]
     response = outcome.trace.last_response
     problems += arrival_problems(scenario, outcome, deployment)
     if needs_delivery(scenario):

@@ -9,6 +9,7 @@ from mock_idp.faults import FaultPlan
 from mock_idp.faults import Op as IdpOp
 from saml_harness.agent.flows import SP_INITIATED, judge, run_flow
 from saml_harness.agent.outcome import Outcome
+from saml_harness.agent.tampering import rewriter
 from saml_harness.agent.trace import decode_post
 from saml_harness.agent.user_agent import UserAgent
 from saml_harness.deploy.wiring import Deployment
@@ -80,15 +81,23 @@ def run_scenario(deployment: Deployment, scenario: Scenario, flow: str, ua: User
     before_response_post = None
     if scenario.arrive_at is not None:
         before_response_post = stop_the_clock_on_arrival(deployment, scenario.arrive_at, ua)
-    outcome = run_flow(
-        flow,
-        ua,
-        deployment.target,
-        deployment.idp,
-        credentials,
-        before_sign_in=before_sign_in,
-        before_response_post=before_response_post,
-    )
+    if scenario.agent:
+        values = placeholders(deployment, credentials.username)
+        ua.rewrite_redirect = rewriter(
+            (op.name, {k: fill(v, values) for k, v in op.args.items()}) for op in scenario.agent
+        )
+    try:
+        outcome = run_flow(
+            flow,
+            ua,
+            deployment.target,
+            deployment.idp,
+            credentials,
+            before_sign_in=before_sign_in,
+            before_response_post=before_response_post,
+        )
+    finally:
+        ua.rewrite_redirect = None
     if scenario.after == "replay":
         outcome = replay(deployment, outcome)
     return outcome

@@ -29,9 +29,9 @@ from sp_test_idp import KeyPair
 from justcall_sp.certificates import load_certificate
 from justcall_sp.service import JustCall
 from mock_idp.keys import Credential
+from mock_idp.request_signature import verify_redirect_signature
 from mock_idp.signing import sign_message
 from mock_idp.slo import messages as okta_messages
-from mock_idp.slo.bindings import verify_redirect
 from saml_xmlns import SAML, SAMLP, STATUS_SUCCESS, q
 
 OKTA_SLO_URL = "http://idp.test/app/acme_justcall_1/exk5zt0r12Edi4rD20h7/slo/saml"
@@ -97,7 +97,7 @@ def test_sign_out_ends_the_session_and_sends_okta_a_signed_logout_request(
     assert out.status_code == 303 and out.headers["Location"].startswith(OKTA_SLO_URL + "?SAMLRequest=")
     assert client.get("/api/me").status_code == 401
     certificate = load_certificate(slo_on.signing_certificate(SLUG))
-    verify_redirect(urlsplit(out.headers["Location"]).query, "SAMLRequest", certificate)
+    verify_redirect_signature(urlsplit(out.headers["Location"]).query.encode(), certificate, "SAMLRequest")
     request = _inflate(out.headers["Location"], "SAMLRequest")
     assert request.tag == q(SAMLP, "LogoutRequest") and request.get("Destination") == OKTA_SLO_URL
     assert request.findtext(q(SAML, "Issuer")) == ENTITY_ID
@@ -138,8 +138,10 @@ def test_okta_logout_request_ends_only_the_named_persons_sessions_and_is_answere
     assert client.get("/api/me").status_code == 401
     response = _inflate(answer.headers["Location"], "SAMLResponse")
     assert response.find(f"{q(SAMLP, 'Status')}/{q(SAMLP, 'StatusCode')}").get("Value") == STATUS_SUCCESS  # type: ignore[union-attr]
-    verify_redirect(
-        urlsplit(answer.headers["Location"]).query, "SAMLResponse", load_certificate(slo_on.signing_certificate(SLUG))
+    verify_redirect_signature(
+        urlsplit(answer.headers["Location"]).query.encode(),
+        load_certificate(slo_on.signing_certificate(SLUG)),
+        "SAMLResponse",
     )
     # A new sign-in after the logout is a new session.
     _sso_sign_in(client, fake_idp, NEWBIE)
