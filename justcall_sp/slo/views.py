@@ -59,7 +59,7 @@ def single_logout(slug: str) -> PageResult:
         user = current_user()
         if result.ended_user_id is not None and user is not None and user.id == result.ended_user_id:
             logout_user()
-        return redirect(result.redirect_to, 303 if result.ended_user_id is None else 302)
+        return redirect(result.redirect_to, 303)
     assert result.reject is not None
     page = render_template(
         "sso_error.html",

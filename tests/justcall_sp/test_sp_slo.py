@@ -133,7 +133,7 @@ def test_okta_logout_request_ends_only_the_named_persons_sessions_and_is_answere
     _sso_sign_in(other, fake_idp, ADMIN)
     # Okta's LogoutRequest for the newbie arrives through the admin's browser: only the newbie is logged out.
     answer = other.post(f"/sso/saml/{SLUG}/slo", data={"SAMLRequest": _okta_request(slo_on, idp_keys)})
-    assert answer.status_code == 302 and answer.headers["Location"].startswith(OKTA_SLO_URL + "?SAMLResponse=")
+    assert answer.status_code == 303 and answer.headers["Location"].startswith(OKTA_SLO_URL + "?SAMLResponse=")
     assert other.get("/api/me").get_json()["email"] == ADMIN
     assert client.get("/api/me").status_code == 401
     response = _inflate(answer.headers["Location"], "SAMLResponse")
@@ -152,7 +152,7 @@ def test_replayed_okta_logout_request_is_refused(
 ) -> None:
     _sso_sign_in(client, fake_idp)
     message = _okta_request(slo_on, idp_keys, message_id="id-replayed-1")
-    assert client.post(f"/sso/saml/{SLUG}/slo", data={"SAMLRequest": message}).status_code == 302
+    assert client.post(f"/sso/saml/{SLUG}/slo", data={"SAMLRequest": message}).status_code == 303
     _sso_sign_in(client, fake_idp)
     expect_rejected(slo_on, client.post(f"/sso/saml/{SLUG}/slo", data={"SAMLRequest": message}), "slo.replay")
     assert client.get("/api/me").status_code == 200
