@@ -29,8 +29,9 @@ def current_org() -> Org:
 
 
 def start_session(org: Org, user: User) -> datetime:
-    """Sign ``user`` in now and return the sign-in time."""
+    """Sign ``user`` in now and return the sign-in time (the user's ``lastLogin`` in the Admin API)."""
     auth_time = org.clock()
+    org.record_sign_in(user.id, auth_time)
     session.clear()
     session.update(uid=user.id, auth=auth_time.isoformat(), epoch=org.session_epoch)
     return auth_time

@@ -57,12 +57,29 @@ class User:
         }.get(expression, "")
 
 
+GroupType = Literal["OKTA_GROUP", "BUILT_IN"]
+
+
 @dataclass(frozen=True)
 class Group:
-    """An Okta group; membership lives in the org."""
+    """An Okta group; membership lives in the org ("Everyone", made with the org, is BUILT_IN and holds everyone)."""
 
     id: str
     name: str
+    type: GroupType = "OKTA_GROUP"
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class UserTimes:
+    """A user's lifecycle instants, as the Admin API reports them (``None``: never happened)."""
+
+    created: datetime
+    activated: datetime | None
+    status_changed: datetime | None
+    last_updated: datetime
+    password_changed: datetime | None
+    last_login: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -249,7 +249,9 @@ def seed_okta(okta: Org, demo: Demo) -> tuple[dict[str, str], dict[str, str]]:
     """Create the demo people, groups and Okta admin in the org; return people's ids by email, groups' by name."""
     admin = demo.okta_admin
     okta.add_admin(admin.email, str(admin.password), admin.role, admin.first_name, admin.last_name)
-    group_ids = {name: okta.add_group(name).id for name in demo.groups}
+    # "Everyone" comes with the org (BUILT_IN, every user a member): reuse groups the org already has.
+    existing = {group.name: group.id for group in okta.groups()}
+    group_ids = {name: existing.get(name) or okta.add_group(name).id for name in demo.groups}
     user_ids: dict[str, str] = {}
     for person in demo.people:
         user = okta.add_user(person.email, person.first_name, person.last_name, person.password)
@@ -376,6 +378,7 @@ def start_deployment(
     clock = MovableClock()
     idp_app = create_idp(
         {"ORG_NAME": org_name, "SECRET_KEY": secrets.token_hex(16), "KEY_SOURCE": keys, "CLOCK": clock}
+        | ({"ORG_ID_SUFFIX": identity.id_suffix} if identity else {})
     )
     # Whatever was opened is closed again if a later step fails (a database that refuses us, a bad seed):
     # a half-started deployment leaves no bound port, pooled connection or snapshot copy behind.
@@ -448,7 +451,10 @@ def start_external_deployment(
         identity = load_identity(spec.idp_state)
     org_name = identity.org_name if identity else demo.org_name
     clock = MovableClock()
-    idp_app = create_idp({"ORG_NAME": org_name, "SECRET_KEY": secrets.token_hex(16), "CLOCK": clock})
+    idp_app = create_idp(
+        {"ORG_NAME": org_name, "SECRET_KEY": secrets.token_hex(16), "CLOCK": clock}
+        | ({"ORG_ID_SUFFIX": identity.id_suffix} if identity else {})
+    )
     idp_server = LiveServer(idp_app, host, idp_port or (identity.port if identity else 0))
     idp_app.config["PUBLIC_URL"] = idp_server.url
     okta = org_of(idp_app)

@@ -64,14 +64,15 @@ def _key_pem(credential: Credential) -> str:
 
 
 def _onelogin_signed_query(
-    credential: Credential, xml: bytes, relay_state: str, sig_alg: str = ALG_RSA_SHA256
+    credential: Credential, xml: bytes, relay_state: str, sig_alg: str = ALG_RSA_SHA256, lowercase: bool = False
 ) -> bytes:
     # python3-saml's own Redirect-binding recipe: escape each value, join, sign with xmlsec.
     transform = xmlsec.Transform.RSA_SHA256 if sig_alg == ALG_RSA_SHA256 else xmlsec.Transform.RSA_SHA1
-    signed = (
-        f"SAMLRequest={Saml2Utils.escape_url(redirect_encode(xml))}&RelayState={Saml2Utils.escape_url(relay_state)}"
-        f"&SigAlg={Saml2Utils.escape_url(sig_alg)}"
-    )
+
+    def escape(value: str) -> str:
+        return str(Saml2Utils.escape_url(value, lowercase))
+
+    signed = f"SAMLRequest={escape(redirect_encode(xml))}&RelayState={escape(relay_state)}&SigAlg={escape(sig_alg)}"
     signature = Saml2Utils.sign_binary(signed, _key_pem(credential), algorithm=transform)
     return f"{signed}&Signature={quote_plus(base64.b64encode(signature).decode())}".encode()
 
@@ -99,11 +100,14 @@ def test_the_unsigned_path_is_unchanged(sp_key: Credential) -> None:
     assert unsigned == f"{SSO}?SAMLRequest={quote_plus(redirect_encode(authn_request_xml('_u')))}&RelayState=%2Fdial"
 
 
-@pytest.mark.parametrize("sig_alg", [ALG_RSA_SHA256, ALG_RSA_SHA1])
-def test_mock_okta_accepts_a_request_python3_saml_signed(sp_key: Credential, sig_alg: str) -> None:
-    verify_redirect_signature(
-        _onelogin_signed_query(sp_key, authn_request_xml("_ol"), "/x", sig_alg), sp_key.certificate
-    )
+@pytest.mark.parametrize(
+    ("sig_alg", "lowercase"), [(ALG_RSA_SHA256, False), (ALG_RSA_SHA1, False), (ALG_RSA_SHA256, True)]
+)
+def test_mock_okta_accepts_a_request_python3_saml_signed(sp_key: Credential, sig_alg: str, lowercase: bool) -> None:
+    # Lower-case percent-encoding (ADFS style) verifies too: the signed octets are the query as received.
+    query = _onelogin_signed_query(sp_key, authn_request_xml("_ol"), "/x", sig_alg, lowercase)
+    assert (b"%2f" in query) is lowercase
+    verify_redirect_signature(query, sp_key.certificate)
 
 
 def test_mock_okta_refuses_bad_query_signatures(sp_key: Credential, other_key: Credential) -> None:
