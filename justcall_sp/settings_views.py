@@ -48,6 +48,11 @@ class FormValues:
         )
 
 
+def render_settings(account: Account, **overrides: Any) -> str:
+    """Render Settings -> Security -> Single Sign-On with the saved values, then ``overrides``."""
+    return _render(account, **overrides)
+
+
 def _render(account: Account, **overrides: Any) -> str:
     jc = facade()
     settings = jc.sso_settings(account.slug)
@@ -69,6 +74,8 @@ def _render(account: Account, **overrides: Any) -> str:
         "notice": None,
         "last_test": tests[0] if tests else None,
         "advanced": jc.advanced_settings(account.slug),
+        "slo": jc.single_logout_settings(account.slug),
+        "slo_url": urls.slo_url(current_app, account.slug),
         "mapping_roles": DEFAULT_ROLE_CHOICES,
     }
     context.update(overrides)

@@ -19,6 +19,7 @@ from mock_idp.faults import OP_STAGES, OPS, FaultPlan, Op, OpContext
 from mock_idp.keys import KeyPool, generate_rsa_key, make_credential
 from mock_idp.org import Org, utc_now
 from mock_idp.pages import register_error_handlers
+from mock_idp.slo import views as slo_views
 
 __all__ = ["OPS", "OP_STAGES", "FaultPlan", "KeyPool", "Op", "OpContext", "Org", "create_app", "make_credential"]
 
@@ -62,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(login.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(sso.bp)
+    app.register_blueprint(slo_views.bp)
     register_admin(app)
     register_error_handlers(app)
     return app

@@ -137,6 +137,12 @@ class SamlApp:
     signature_certificate: str = ""
     # "Signed Requests": "Validate SAML requests with signature certificates"; off by default, as in Okta.
     request_signed: bool = False
+    # "Enable Single Logout" (Show Advanced Settings): where Okta sends LogoutRequests/LogoutResponses for this app
+    # ("Single Logout URL") and the Issuer the SP's logout messages carry ("SP Issuer"); needs the Signature
+    # Certificate, which verifies them.
+    slo_enabled: bool = False
+    slo_url: str = ""
+    sp_issuer: str = ""
 
     def username_for(self, user: User) -> str:
         """Return the "Application username" for ``user``: the NameID value Okta sends."""

@@ -49,6 +49,7 @@ from mock_idp.model import (
     UserTimes,
 )
 from mock_idp.request_signature import check_signature_settings
+from mock_idp.slo.settings import check_slo_settings
 from saml_xmlns import NAMEID_EMAIL
 
 Clock = Callable[[], datetime]
@@ -394,6 +395,11 @@ class Org:
         """Return the Identity Provider Single Sign-On URL (both bindings)."""
         a = self._app(app)
         return f"{self.public_url}/app/{a.name}/{a.external_key}/sso/saml"
+
+    def idp_slo_url(self, app: AppRef) -> str | None:
+        """Return Okta's Single Logout endpoint for the app (both bindings), or None while Single Logout is off."""
+        a = self._app(app)
+        return f"{self.public_url}/app/{a.name}/{a.external_key}/slo/saml" if a.slo_enabled else None
 
     def issuer(self, app: AppRef) -> str:
         """Return the Identity Provider Issuer (``http://www.okta.com/{externalKey}`` by default)."""
@@ -757,3 +763,4 @@ def _validate_app(app: SamlApp) -> None:
         raise ValueError("sso_url (Single sign-on URL) and audience (Audience URI) are required")
     check_encryption_settings(app)
     check_signature_settings(app)
+    check_slo_settings(app)

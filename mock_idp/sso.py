@@ -78,5 +78,5 @@ def metadata(external_key: str) -> ResponseReturnValue:
         key = org.key(app.id, kid) if kid else org.active_key(app.id)
     except KeyError:
         return not_found_page()
-    body = build_metadata(org.issuer(app), org.sso_url(app), key.credential, app.name_id_format)
+    body = build_metadata(org.issuer(app), org.sso_url(app), key.credential, app.name_id_format, org.idp_slo_url(app))
     return Response(body, mimetype="text/xml")

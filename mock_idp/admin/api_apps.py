@@ -177,5 +177,5 @@ def app_metadata(app_id: str) -> Response:
     org = current_org()
     kid = request.args.get("kid")
     key = _key(app, kid) if kid else org.active_key(app.id)
-    body = build_metadata(org.issuer(app), org.sso_url(app), key.credential, app.name_id_format)
+    body = build_metadata(org.issuer(app), org.sso_url(app), key.credential, app.name_id_format, org.idp_slo_url(app))
     return Response(body, mimetype="application/xml")

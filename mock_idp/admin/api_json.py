@@ -161,6 +161,7 @@ def app_json(org: Org, app: SamlApp) -> dict[str, Any]:
                 "allowMultipleAcsEndpoints": False,
                 "acsEndpoints": [],
                 "samlSignedRequestEnabled": app.request_signed,
+                "slo": slo_json(app),
                 **sp_certificate_json(app),
                 "assertionEncryption": assertion_encryption_json(app),
             },
@@ -178,6 +179,13 @@ def sp_certificate_json(app: SamlApp) -> dict[str, Any]:
     """Return the Signature Certificate as ``spCertificate.x5c``; Okta omits it when none is uploaded."""
     certificate = _x5c_value(app.signature_certificate)
     return {"spCertificate": {"x5c": [certificate]}} if certificate else {}
+
+
+def slo_json(app: SamlApp) -> dict[str, Any]:
+    """Return "Enable Single Logout" as ``settings.signOn.slo`` (Okta writes only ``enabled`` while it is off)."""
+    if not app.slo_enabled:
+        return {"enabled": False}
+    return {"enabled": True, "spIssuer": app.sp_issuer, "logoutUrl": app.slo_url}
 
 
 def assertion_encryption_json(app: SamlApp) -> dict[str, Any]:

@@ -232,7 +232,9 @@ def setup_instructions(app_name: str, external_key: str) -> ResponseReturnValue:
     if app is None or app.name != app_name:
         abort(404)
     key = org.active_key(app.id)
-    metadata = build_metadata(org.issuer(app), org.sso_url(app), key.credential, app.name_id_format)
+    metadata = build_metadata(
+        org.issuer(app), org.sso_url(app), key.credential, app.name_id_format, org.idp_slo_url(app)
+    )
     return render_template(
         "admin/setup_instructions.html",
         nav="applications",

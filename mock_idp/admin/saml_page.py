@@ -37,6 +37,9 @@ ADVANCED_FIELDS = (
     "encryption_certificate",
     "signature_certificate",
     "request_signed",
+    "slo_enabled",
+    "slo_url",
+    "sp_issuer",
 )
 
 MAX_CERTIFICATE_BYTES = 64 * 1024

@@ -24,7 +24,7 @@ def harness_problems(outcome: Outcome) -> list[str]:
 
 def needs_delivery(scenario: Scenario) -> bool:
     """Whether the IdP must have sent a response carrying the fault (so its evidence can be checked)."""
-    return scenario.expect != "idp_error" and (
+    return scenario.expect not in ("idp_error", "logout") and (
         scenario.injects_fault
         or bool(scenario.time_at_idp_sign_in)
         or scenario.arrive_at is not None
@@ -99,6 +99,17 @@ def idp_problems(scenario: Scenario, outcome: Outcome) -> list[str]:
     return problems
 
 
+def okta_logout_problems(scenario: Scenario, outcome: Outcome) -> list[str]:
+    """A logout case also checks our mock Okta: its session must have ended (or stayed) as the scenario says."""
+    after = outcome.signed_in_after
+    if scenario.expect != "logout" or after is None:
+        return []
+    wanted = scenario.signed_in_after.get("okta")
+    if after.get("okta") is wanted:
+        return []
+    return [f"Okta's session {'stayed' if after.get('okta') else 'ended'}, expected signed_in_after.okta = {wanted}"]
+
+
 @dataclass
 class Judged:
     """One case judged: the scenario as it applies to the target, what happened, its class, harness problems."""
@@ -119,7 +130,7 @@ def judge_scenario(scenario: Scenario, flow: str, deployment: Deployment, ua: Us
     verdict = classify(scenario, outcome, deployment.target, signed_identities(scenario, values))
     verdict = same_account(scenario, outcome, verdict, deployment.bundled, identity)
     verdict = same_role(scenario, outcome, verdict)
-    problems = harness_problems(outcome) + idp_problems(scenario, outcome)
+    problems = harness_problems(outcome) + idp_problems(scenario, outcome) + okta_logout_problems(scenario, outcome)
     problems += [f"request not as the case needs: {p}" for p in request_problems(scenario, outcome, values)]
     response = outcome.trace.last_response
     problems += arrival_problems(scenario, outcome, deployment)

@@ -15,6 +15,7 @@ from saml_harness.agent.user_agent import UserAgent
 from saml_harness.deploy.wiring import Deployment
 from saml_harness.scenarios.arrival import Arrival
 from saml_harness.scenarios.catalogue import Op, Scenario, fill
+from saml_harness.scenarios.logout_runs import run_logout
 from saml_harness.scenarios.setup_ops import apply_setup
 
 
@@ -65,6 +66,9 @@ def arm_scenario(deployment: Deployment, scenario: Scenario, email: str) -> None
 def run_scenario(deployment: Deployment, scenario: Scenario, flow: str, ua: UserAgent | None = None) -> Outcome:
     """Prepare the deployment as the scenario says, run ``flow`` for its user, and return the Outcome."""
     ua = ua or UserAgent()
+    if scenario.expect == "logout":
+        arm_scenario(deployment, scenario, deployment.credentials(scenario.user).username)
+        return run_logout(deployment, scenario, flow, ua)
     credentials = deployment.credentials(scenario.user)
     if scenario.prelude == "sign_in_then_out":
         first = run_flow(SP_INITIATED, ua, deployment.target, deployment.idp, credentials)

@@ -12,6 +12,7 @@ from typing import Any
 
 from mock_idp.admin.records import GroupAttributeStatement
 from mock_idp.keys import make_credential
+from saml_harness.deploy.single_logout import single_logout
 from saml_harness.deploy.wiring import Deployment, encrypt_assertions, sign_requests, update_trust
 from saml_harness.scenarios.catalogue import Op
 from saml_xmlns import ATTRNAME_UNSPECIFIED
@@ -42,6 +43,8 @@ BUNDLED_ONLY = frozenset(
         # Okta encrypts to (validates with) JustCall's own certificate, which only the bundled SP hands out.
         "okta_encrypt_assertions",
         "okta_require_signed_requests",
+        "sp_single_logout",
+        "okta_single_logout",
     }
 )
 """Setup steps that change the bundled SP's own settings; an external target cannot be changed so."""
@@ -158,6 +161,18 @@ def okta_encrypt_assertions(
 def sp_rotate_encryption_certificate(d: Deployment, email: str) -> None:
     """JustCall admin generates a new encryption certificate and does not upload it to Okta."""
     d.bundled_sp.rotate_encryption_certificate(d.demo.account.slug)
+
+
+@setup_op
+def sp_single_logout(d: Deployment, email: str) -> None:
+    """JustCall admin turns Single Logout on and pastes Okta's Single Logout URL."""
+    single_logout(d, okta=False)
+
+
+@setup_op
+def okta_single_logout(d: Deployment, email: str) -> None:
+    """Okta admin enables Single Logout: JustCall's SLO URL and SP Issuer, its signing certificate uploaded."""
+    single_logout(d, justcall=False)
 
 
 @setup_op
