@@ -24,7 +24,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from lxml import etree
-from signxml import InvalidCertificate, InvalidDigest, InvalidSignature, SignatureConfiguration, XMLVerifier
+from signxml import InvalidDigest, InvalidSignature, SignatureConfiguration, XMLVerifier
 from signxml.algorithms import DigestAlgorithm, SignatureMethod
 
 from justcall_sp.acs.reasons import Reject
@@ -200,9 +200,6 @@ def verify_signature(
         result = _Verifier().verify(xml, x509_cert=certificate, id_attribute="ID", expect_config=_config(location, now))
     except InvalidDigest as exc:
         raise Reject("signature.invalid", f"{what} signature: {exc}") from exc
-    except InvalidCertificate as exc:
-        check_certificate_validity(certificate, now)
-        raise Reject("signature.untrusted_key", f"{what} signature: {exc}") from exc
     except InvalidSignature as exc:
         raise _signature_failure(xml, signature, certificate, location, what, exc) from exc
     except Exception as exc:  # fail closed: malformed signature markup, unknown algorithms, schema errors
