@@ -61,7 +61,7 @@ def check_status(root: etree._Element) -> None:
 # exactly (a trailing slash or any suffix is a different URL).
 def check_destination(root: etree._Element, acs_url: str) -> None:
     destination = root.get("Destination")
-    if destination is None or destination == "":
+    if not destination:
         raise Reject("destination.missing", "Response has no Destination")
     if destination != acs_url:
         raise Reject("destination.mismatch", f"Destination {destination!r} is not this ACS URL {acs_url!r}")
