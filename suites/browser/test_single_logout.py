@@ -16,11 +16,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 from steps import (
+    download,
     expect_signed_in_to_justcall,
     justcall_password_sign_in,
     okta_console,
+    open_edit_saml_settings,
     open_justcall_sso_settings,
     open_okta_app,
+    save_saml_settings,
     sign_in_with_sso,
 )
 
@@ -31,13 +34,6 @@ from saml_harness.deploy.wiring import Deployment
 pytestmark = pytest.mark.browser
 
 
-def _download(page: Page, link: str, into: Path) -> Path:
-    with page.expect_download() as download:
-        page.get_by_role("link", name=link).click()
-    download.value.save_as(into)
-    return into
-
-
 def justcall_owner_prepares(jc: Page, deployment: Deployment, folder: Path) -> tuple[str, str, Path, Path]:
     """JustCall: Encrypt assertions on; download the encryption and signing certificates; copy SLO URL, SP Issuer."""
     owner = deployment.demo.owner
@@ -45,8 +41,8 @@ def justcall_owner_prepares(jc: Page, deployment: Deployment, folder: Path) -> t
     open_justcall_sso_settings(jc)
     jc.get_by_role("button", name="Encrypt assertions", exact=True).click()
     expect(jc.locator("#encryption-status")).to_have_text("On")
-    encryption = _download(jc, "Download encryption certificate", folder / "justcall-encryption.pem")
-    signing = _download(jc, "Download signing certificate", folder / "justcall-signing.pem")
+    encryption = download(jc, "Download encryption certificate", folder / "justcall-encryption.pem")
+    signing = download(jc, "Download signing certificate", folder / "justcall-signing.pem")
     return jc.locator("#slo-url").inner_text(), jc.locator("#slo-sp-issuer").inner_text(), encryption, signing
 
 
@@ -61,16 +57,14 @@ def okta_admin_enables_single_logout(
     """Okta: Edit SAML Settings -> Show Advanced Settings; return Okta's Single Logout URL from its metadata."""
     okta_console(okta, deployment.idp_url, admin)
     open_okta_app(okta)
-    okta.get_by_role("link", name="Edit SAML Settings").click()
-    okta.get_by_text("Show Advanced Settings").click()
+    open_edit_saml_settings(okta, advanced=True)
     okta.get_by_label("Assertion Encryption", exact=True).select_option("Encrypted")
     okta.get_by_label("Encryption Certificate", exact=True).set_input_files(certificates[0])
     okta.get_by_label("Signature Certificate", exact=True).set_input_files(certificates[1])
     okta.get_by_label("Allow application to initiate Single Logout").check()
     okta.get_by_label("Single Logout URL", exact=True).fill(slo_url)
     okta.get_by_label("SP Issuer", exact=True).fill(sp_issuer)
-    okta.get_by_role("button", name="Save").click()
-    expect(okta.get_by_role("heading", name="Configure SAML")).to_have_count(0)
+    save_saml_settings(okta)
     okta.goto(deployment.okta.metadata_url(deployment.app))
     found = re.search(r'SingleLogoutService Binding="[^"]+HTTP-POST" Location="([^"]+)"', okta.content())
     assert found, "Okta's metadata lists no SingleLogoutService"
