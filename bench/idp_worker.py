@@ -31,7 +31,12 @@ def build_org_app(config: dict[str, Any]) -> Any:
     identity = load_identity(Path(config["idp_state"]))
     demo = build_demo()
     app = create_app(
-        {"ORG_NAME": identity.org_name, "SECRET_KEY": config["secret_key"], "PUBLIC_URL": config["public_url"]}
+        {
+            "ORG_NAME": identity.org_name,
+            "SECRET_KEY": config["secret_key"],
+            "PUBLIC_URL": config["public_url"],
+            "ORG_ID_SUFFIX": identity.id_suffix,
+        }
     )
     okta = app.extensions["mock_okta"]
     okta.public_url = config["public_url"]

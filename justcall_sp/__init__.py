@@ -63,7 +63,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["justcall"] = JustCall(app)
 
     from justcall_sp import acs_views, api, auth_views, pages_views, settings_views
+    from justcall_sp.slo import views as slo_views
 
-    for blueprint in (auth_views.bp, pages_views.bp, acs_views.bp, settings_views.bp, api.bp):
+    for blueprint in (auth_views.bp, pages_views.bp, acs_views.bp, settings_views.bp, api.bp, slo_views.bp):
         app.register_blueprint(blueprint)
     return app

@@ -9,6 +9,7 @@ from justcall_sp import urls
 from justcall_sp.current_user import facade, login_user
 from justcall_sp.db import get_db
 from justcall_sp.metadata import sp_metadata
+from justcall_sp.slo.sessions import remember_sso_login
 from justcall_sp.sso_login import AcsRequest, consume
 
 bp = Blueprint("acs", __name__)
@@ -36,6 +37,8 @@ def acs(slug: str) -> tuple[str, int] | WerkzeugResponse:
         user = facade().get_user_by_id(result.user_id)
         assert user is not None
         login_user(user, expires_at=result.session_expires_at)
+        if result.name_id is not None:
+            remember_sso_login(user.id, result.name_id, result.name_id_format, result.session_index)
     if result.redirect_to is not None:
         return redirect(result.redirect_to, 303)
     assert result.reject is not None
@@ -53,5 +56,7 @@ def acs(slug: str) -> tuple[str, int] | WerkzeugResponse:
 def metadata(slug: str) -> Response:
     if facade().get_account(slug) is None:
         abort(404)
-    xml = sp_metadata(urls.entity_id(current_app, slug), urls.acs_url(current_app, slug))
+    advanced = facade().advanced_settings(slug)
+    signing = advanced.signing_certificate_pem if advanced.sign_authn_requests else None
+    xml = sp_metadata(urls.entity_id(current_app, slug), urls.acs_url(current_app, slug), signing)
     return Response(xml, mimetype="application/samlmetadata+xml")

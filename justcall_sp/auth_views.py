@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from justcall_sp.current_user import current_user, facade, login_user, logout_user
+from justcall_sp.current_user import current_user, facade, login_user
 from justcall_sp.db import get_db
 from justcall_sp.password_login import password_login
+from justcall_sp.slo import views as slo_views
 from justcall_sp.sso_start import begin_login
 from justcall_sp.urls import safe_local_path
 
@@ -63,5 +64,5 @@ def login_sso() -> PageResult:
 
 @bp.post("/logout")
 def logout() -> WerkzeugResponse:
-    logout_user()
-    return redirect(url_for("auth.login"), 303)
+    """Sign out (and, with Single Logout on, out of Okta too: ``slo.views.sign_out``)."""
+    return slo_views.sign_out()

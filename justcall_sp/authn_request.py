@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode, urlsplit
 
+from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
+from justcall_sp.request_signing import signed_query
 from justcall_sp.timeutil import format_instant
 from saml_xmlns import BINDING_POST, NAMEID_EMAIL, SAML, SAMLP, q
 
@@ -49,10 +51,14 @@ def deflate_and_encode(xml: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
-def redirect_url(sso_url: str, xml: bytes, relay_state: str | None) -> str:
-    """Return the IdP SSO URL carrying ``SAMLRequest`` (and ``RelayState``) in its query string."""
+def redirect_url(
+    sso_url: str, xml: bytes, relay_state: str | None, signing_key: rsa.RSAPrivateKey | None = None
+) -> str:
+    """Return the IdP SSO URL carrying ``SAMLRequest`` (and ``RelayState``), signed when a key is given."""
+    separator = "&" if urlsplit(sso_url).query else "?"
+    if signing_key is not None:
+        return f"{sso_url}{separator}{signed_query('SAMLRequest', deflate_and_encode(xml), relay_state, signing_key)}"
     params = {"SAMLRequest": deflate_and_encode(xml)}
     if relay_state:
         params["RelayState"] = relay_state
-    separator = "&" if urlsplit(sso_url).query else "?"
     return f"{sso_url}{separator}{urlencode(params)}"

@@ -12,6 +12,7 @@ from werkzeug.exceptions import Forbidden
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from justcall_sp.service import JustCall, User
+from justcall_sp.slo.sessions import ended_by_okta
 from justcall_sp.timeutil import as_utc
 
 SESSION_EXPIRES_KEY = "sso_session_expires"
@@ -40,6 +41,10 @@ def current_user() -> User | None:
         found = facade().get_user_by_id(user_id)
         if found is not None and found.email.lower() == email.lower():
             user = found
+        # Profiles 4.4.4.1: Okta's LogoutRequest ended this person's SSO sessions.
+        if user is not None and ended_by_okta(user.id):
+            session.clear()
+            user = None
     g.current_user = user
     return user
 

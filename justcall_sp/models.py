@@ -136,10 +136,20 @@ class SsoAdvanced(Base):
     """PKCS#8 DER of JustCall's decryption key: generated at run time, kept only in this database."""
     encryption_certificate: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     """DER of the certificate the admin downloads and uploads to Okta as its Encryption Certificate."""
+    signing_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    """PKCS#8 DER of JustCall's request-signing key: generated at run time, kept only in this database."""
+    signing_certificate: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    """DER of the certificate the admin uploads to Okta as its Signature Certificate (signed requests, SLO)."""
+    sign_authn_requests: Mapped[bool] = mapped_column(Boolean, default=False)
+    """"Sign AuthnRequests": Sign in with SSO and Test Connection sign the HTTP-Redirect AuthnRequest."""
     role_mappings: Mapped[str] = mapped_column(Text, default="[]")
     """JSON list of ``[group name, role]`` pairs (the ``groups`` attribute's values -> JustCall roles)."""
     roles_at_every_login: Mapped[bool] = mapped_column(Boolean, default=False)
     """Apply the mapping at every login (else only when JIT creates the user)."""
+    single_logout: Mapped[bool] = mapped_column(Boolean, default=False)
+    """"Single Logout": Sign out also ends the Okta session, and Okta's LogoutRequests end JustCall sessions."""
+    idp_slo_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """"Okta Single Logout URL" (Okta's SingleLogoutService Location for this app)."""
 
 
 class AuthnRequestRecord(Base):
@@ -178,3 +188,29 @@ class SsoActivity(Base):
     response_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
     assertion_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
     in_response_to: Mapped[str | None] = mapped_column(String(256), nullable=True)
+
+
+class LogoutMessageRecord(Base):
+    """A Single Logout message ID: a LogoutRequest JustCall sent (awaiting Okta's LogoutResponse) or one it got.
+
+    ``direction`` ``sent``: answered once by a LogoutResponse's InResponseTo. ``received``: Okta's LogoutRequest
+    IDs already acted on (a replay is refused). Rows are dropped after ``expires_at``.
+    """
+
+    __tablename__ = "slo_messages"
+
+    message_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(16), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    answered: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SsoSessionEnd(Base):
+    """How many times Okta logged a person out: a JustCall SSO session started under a lower count is over."""
+
+    __tablename__ = "sso_session_ends"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)

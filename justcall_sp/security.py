@@ -10,10 +10,10 @@ from flask import Flask, abort, request, session
 CSRF_FIELD = "csrf_token"
 CSRF_SESSION_KEY = "_csrf"
 
-CSRF_EXEMPT_ENDPOINTS = frozenset({"acs.acs", "auth.login_sso"})
-"""The ACS is a cross-site POST by design (its protection is the signed response); starting SSO changes no
-state of the visitor at the SP (the IdP authenticates whoever is at the browser), and the form is also
-reachable as a plain GET link."""
+CSRF_EXEMPT_ENDPOINTS = frozenset({"acs.acs", "auth.login_sso", "sso_logout.single_logout"})
+"""The ACS and the Single Logout endpoint take cross-site POSTs by design (their protection is the signed
+message); starting SSO changes no state of the visitor at the SP (the IdP authenticates whoever is at the
+browser), and the form is also reachable as a plain GET link."""
 
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

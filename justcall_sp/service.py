@@ -27,12 +27,15 @@ from justcall_sp.models import Account as AccountRow
 from justcall_sp.models import Domain as DomainRow
 from justcall_sp.models import SsoConfig as SsoConfigRow
 from justcall_sp.models import User as UserRow
+from justcall_sp.slo.settings import slo_url_errors
+from justcall_sp.slo.store import SloSettings
 from justcall_sp.sso_advanced import (
     AdvancedView,
     advanced_row,
     dump_mappings,
     mapping_errors,
     new_encryption_key,
+    new_signing_key,
     view_of,
 )
 from justcall_sp.timeutil import Clock
@@ -445,6 +448,53 @@ class JustCall:
             new_encryption_key(advanced_row(session, _account(session, slug).id), slug, self.now())
         return self.encryption_certificate(slug)
 
+    def signing_certificate(self, slug: str) -> bytes:
+        """Return JustCall's signing certificate (PEM) for Okta's Signature Certificate, made on first use."""
+        with self.db.session() as session:
+            row = advanced_row(session, _account(session, slug).id)
+            if row.signing_certificate is None:
+                new_signing_key(row, slug, self.now())
+            certificate = row.signing_certificate
+        assert certificate is not None
+        return load_certificate(certificate).public_bytes(Encoding.PEM)
+
+    def rotate_signing_certificate(self, slug: str) -> bytes:
+        """Replace the signing key pair (Okta's copy of the old certificate stops verifying); return the new PEM."""
+        with self.db.session() as session:
+            new_signing_key(advanced_row(session, _account(session, slug).id), slug, self.now())
+        return self.signing_certificate(slug)
+
+    def set_sign_authn_requests(self, slug: str, enabled: bool) -> None:
+        """Sign (or stop signing) AuthnRequests; the signing key pair is made if there is none yet."""
+        with self.db.session() as session:
+            row = advanced_row(session, _account(session, slug).id)
+            if enabled and row.signing_key is None:
+                new_signing_key(row, slug, self.now())
+            row.sign_authn_requests = enabled
+
+    def single_logout_settings(self, slug: str) -> SloSettings:
+        """Return the account's Single Logout switch and Okta Single Logout URL."""
+        with self.db.read_session() as session:
+            row = session.scalar(select(SsoAdvanced).where(SsoAdvanced.account_id == _account(session, slug).id))
+            return SloSettings(bool(row.single_logout), row.idp_slo_url) if row is not None else SloSettings()
+
+    def set_single_logout(self, slug: str, enabled: bool, idp_slo_url: str) -> list[str]:
+        """Turn Single Logout on or off with Okta's SLO URL; return the errors (nothing saved when there are any).
+
+        JustCall signs its logout messages, so turning it on makes the signing key pair if there is none yet.
+        """
+        idp_slo_url = idp_slo_url.strip()
+        errors = slo_url_errors(idp_slo_url, required=enabled)
+        if errors:
+            return errors
+        with self.db.session() as session:
+            row = advanced_row(session, _account(session, slug).id)
+            if enabled and row.signing_key is None:
+                new_signing_key(row, slug, self.now())
+            row.single_logout = enabled
+            row.idp_slo_url = idp_slo_url or None
+        return []
+
     def set_group_roles(self, slug: str, mappings: list[tuple[str, str]], every_login: bool) -> list[str]:
         """Save the group-to-role mapping; return the errors (nothing is saved when there are any)."""
         mappings = [(group.strip(), role) for group, role in mappings]
@@ -456,6 +506,10 @@ class JustCall:
             row.role_mappings = dump_mappings(mappings)
             row.roles_at_every_login = every_login
         return []
+
+    def slo_urls(self, slug: str) -> tuple[str, str]:
+        """Return ``(slo_url, sp_issuer)`` to paste into Okta's Enable Single Logout."""
+        return urls.slo_url(self._app, slug), urls.entity_id(self._app, slug)
 
     def sso_urls(self, slug: str) -> tuple[str, str]:
         """Return ``(acs_url, entity_id)`` to paste into Okta (Step 1: "Copy the ACS URL and Entity ID")."""

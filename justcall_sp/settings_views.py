@@ -48,6 +48,11 @@ class FormValues:
         )
 
 
+def render_settings(account: Account, **overrides: Any) -> str:
+    """Render Settings -> Security -> Single Sign-On with the saved values, then ``overrides``."""
+    return _render(account, **overrides)
+
+
 def _render(account: Account, **overrides: Any) -> str:
     jc = facade()
     settings = jc.sso_settings(account.slug)
@@ -69,6 +74,8 @@ def _render(account: Account, **overrides: Any) -> str:
         "notice": None,
         "last_test": tests[0] if tests else None,
         "advanced": jc.advanced_settings(account.slug),
+        "slo": jc.single_logout_settings(account.slug),
+        "slo_url": urls.slo_url(current_app, account.slug),
         "mapping_roles": DEFAULT_ROLE_CHOICES,
     }
     context.update(overrides)
@@ -143,12 +150,24 @@ def _save(account: Account) -> PageResult:
     return _render(account, notice="Configuration saved.", warnings=result.warnings)
 
 
-ADVANCED_ACTIONS = frozenset({"encrypt_on", "encrypt_off", "rotate_encryption", "save_roles"})
+ADVANCED_ACTIONS = frozenset(
+    {
+        "encrypt_on",
+        "encrypt_off",
+        "rotate_encryption",
+        "sign_requests_on",
+        "sign_requests_off",
+        "rotate_signing",
+        "save_roles",
+    }
+)
 
 
 def _advanced(account: Account, action: str) -> PageResult:
-    """The optional sections: Encrypt assertions (on, off, new certificate) and group-to-role mapping."""
+    """The optional sections: Encrypt assertions, Sign AuthnRequests (on, off, new certificate), group mapping."""
     jc = facade()
+    if action in SIGNING_ACTIONS:
+        return _signing(account, action)
     if action == "encrypt_on":
         jc.set_encrypt_assertions(account.slug, True)
         return _render(account, notice=ENCRYPTION_ON)
@@ -165,6 +184,25 @@ def _advanced(account: Account, action: str) -> PageResult:
         return _render(account, errors=errors), 400
     return _render(account, notice="Group role mapping saved.")
 
+
+SIGNING_ACTIONS = frozenset({"sign_requests_on", "sign_requests_off", "rotate_signing"})
+
+
+def _signing(account: Account, action: str) -> PageResult:
+    jc = facade()
+    if action == "rotate_signing":
+        jc.rotate_signing_certificate(account.slug)
+        return _render(account, notice="New signing certificate: download it and upload it in Okta now.")
+    jc.set_sign_authn_requests(account.slug, action == "sign_requests_on")
+    if action == "sign_requests_on":
+        return _render(account, notice=SIGNING_ON)
+    return _render(account, notice="Sign AuthnRequests is off: untick Signed Requests in Okta first.")
+
+
+SIGNING_ON = (
+    "Sign AuthnRequests is on. In Okta upload JustCall's signing certificate as the Signature Certificate and tick "
+    "Signed Requests."
+)
 
 ENCRYPTION_ON = (
     "Encrypt assertions is on. In Okta set Assertion Encryption to Encrypted and upload JustCall's encryption "
@@ -183,6 +221,20 @@ def encryption_certificate() -> WerkzeugResponse:
         pem,
         mimetype="application/x-pem-file",
         headers={"Content-Disposition": f'attachment; filename="justcall-{user.account}-encryption.pem"'},
+    )
+
+
+@bp.get("/settings/security/sso/signing-certificate.pem")
+@admin_required
+def signing_certificate() -> WerkzeugResponse:
+    """Download JustCall's signing certificate (PEM) for Okta's Signature Certificate upload."""
+    user = current_user()
+    assert user is not None
+    pem = facade().signing_certificate(user.account)
+    return WerkzeugResponse(
+        pem,
+        mimetype="application/x-pem-file",
+        headers={"Content-Disposition": f'attachment; filename="justcall-{user.account}-signing.pem"'},
     )
 
 

@@ -1,8 +1,8 @@
-"""Store the optional SSO settings (Encrypt assertions, group-to-role mapping) and read them for the ACS.
+"""Store the optional SSO settings (Encrypt assertions, signing, group-to-role mapping) and read them for SSO.
 
 Kept apart from ``sso_store`` (the article's Step 4 hot path) so that accounts without these settings pay one
-indexed read and nothing else. The decryption key is generated here at run time and never leaves the database
-except as the certificate the admin downloads for Okta.
+indexed read and nothing else. The decryption and signing keys are generated here at run time and never leave the
+database except as the certificates the admin downloads for Okta.
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ class AdvancedSettings:
 
     encrypt_assertions: bool = False
     decryption_key: rsa.RSAPrivateKey | None = field(default=None, repr=False)
+    signing_key: rsa.RSAPrivateKey | None = field(default=None, repr=False)
+    """JustCall's request-signing key (signed AuthnRequests, LogoutRequests), None until one was generated."""
+    sign_authn_requests: bool = False
     role_mappings: tuple[tuple[str, str], ...] = ()
     roles_at_every_login: bool = False
 
@@ -43,16 +46,23 @@ def load_advanced(conn: Connection, account_id: int) -> AdvancedSettings:
     row = conn.execute(select(ADVANCED).where(ADVANCED.c.account_id == account_id)).first()
     if row is None:
         return NO_ADVANCED
-    key = None
-    if row.encrypt_assertions and row.encryption_key is not None:
-        loaded = serialization.load_der_private_key(row.encryption_key, password=None)
-        key = loaded if isinstance(loaded, rsa.RSAPrivateKey) else None
+    key = _private_key(row.encryption_key) if row.encrypt_assertions else None
     return AdvancedSettings(
         encrypt_assertions=bool(row.encrypt_assertions),
         decryption_key=key,
+        signing_key=_private_key(row.signing_key),
+        sign_authn_requests=bool(row.sign_authn_requests),
         role_mappings=parse_mappings(row.role_mappings),
         roles_at_every_login=bool(row.roles_at_every_login),
     )
+
+
+def _private_key(der: bytes | None) -> rsa.RSAPrivateKey | None:
+    if der is None:
+        return None
+    # JustCall generated this key and it never left the database: skip the costly RSA consistency check.
+    loaded = serialization.load_der_private_key(der, password=None, unsafe_skip_rsa_key_validation=True)
+    return loaded if isinstance(loaded, rsa.RSAPrivateKey) else None
 
 
 def parse_mappings(raw: str | None) -> tuple[tuple[str, str], ...]:
@@ -75,7 +85,11 @@ def advanced_row(session: Session, account_id: int) -> SsoAdvanced:
     row = session.scalar(select(SsoAdvanced).where(SsoAdvanced.account_id == account_id))
     if row is None:
         row = SsoAdvanced(
-            account_id=account_id, encrypt_assertions=False, role_mappings="[]", roles_at_every_login=False
+            account_id=account_id,
+            encrypt_assertions=False,
+            sign_authn_requests=False,
+            role_mappings="[]",
+            roles_at_every_login=False,
         )
         session.add(row)
         session.flush()
@@ -83,9 +97,19 @@ def advanced_row(session: Session, account_id: int) -> SsoAdvanced:
 
 
 def new_encryption_key(row: SsoAdvanced, slug: str, now: datetime) -> None:
-    """Generate a fresh RSA-2048 key and self-signed certificate for ``row`` (replacing any previous pair)."""
+    """Generate a fresh decryption key and certificate for ``row`` (replacing any previous pair)."""
+    row.encryption_key, row.encryption_certificate = _key_pair(f"JustCall SSO encryption ({slug})", now)
+
+
+def new_signing_key(row: SsoAdvanced, slug: str, now: datetime) -> None:
+    """Generate a fresh request-signing key and certificate for ``row`` (the old certificate in Okta stops working)."""
+    row.signing_key, row.signing_certificate = _key_pair(f"JustCall SSO signing ({slug})", now)
+
+
+def _key_pair(common_name: str, now: datetime) -> tuple[bytes, bytes]:
+    """Return a fresh RSA-2048 key (PKCS#8 DER) and its self-signed certificate (DER)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, f"JustCall SSO encryption ({slug})")])
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, common_name)])
     start = now.astimezone(UTC).replace(microsecond=0) - timedelta(minutes=5)
     certificate = (
         x509.CertificateBuilder()
@@ -97,10 +121,10 @@ def new_encryption_key(row: SsoAdvanced, slug: str, now: datetime) -> None:
         .not_valid_after(start + timedelta(days=365 * CERTIFICATE_YEARS))
         .sign(key, hashes.SHA256())
     )
-    row.encryption_key = key.private_bytes(
+    der_key = key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    row.encryption_certificate = certificate.public_bytes(serialization.Encoding.DER)
+    return der_key, certificate.public_bytes(serialization.Encoding.DER)
 
 
 def set_user_role(conn: Connection, user_id: int, role: str) -> None:
@@ -116,17 +140,25 @@ class AdvancedView:
     encryption_certificate_pem: bytes | None
     role_mappings: tuple[tuple[str, str], ...]
     roles_at_every_login: bool
+    signing_certificate_pem: bytes | None = None
+    sign_authn_requests: bool = False
+
+
+def _pem(der: bytes | None) -> bytes | None:
+    return None if der is None else x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)
 
 
 def view_of(row: SsoAdvanced | None) -> AdvancedView:
     """Return the page's view of ``row`` (all off when the account never saved any)."""
     if row is None:
         return AdvancedView(False, None, (), False)
-    pem = None
-    if row.encryption_certificate is not None:
-        pem = x509.load_der_x509_certificate(row.encryption_certificate).public_bytes(serialization.Encoding.PEM)
     return AdvancedView(
-        bool(row.encrypt_assertions), pem, parse_mappings(row.role_mappings), bool(row.roles_at_every_login)
+        bool(row.encrypt_assertions),
+        _pem(row.encryption_certificate),
+        parse_mappings(row.role_mappings),
+        bool(row.roles_at_every_login),
+        signing_certificate_pem=_pem(row.signing_certificate),
+        sign_authn_requests=bool(row.sign_authn_requests),
     )
 
 

@@ -9,7 +9,7 @@ none, and each costs a round trip to the database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from cryptography import x509
@@ -59,6 +59,10 @@ class AcsResult:
     reject: Reject | None = None
     session_expires_at: datetime | None = None
     """End of the SP session the IdP asked for (SessionNotOnOrAfter plus skew), if any."""
+    name_id: str | None = None
+    name_id_format: str | None = None
+    session_index: str | None = None
+    """The login's NameID and SessionIndex, kept in the session for Single Logout (SAMLCore 3.7.1)."""
 
 
 class _RolledBack(Exception):
@@ -99,10 +103,16 @@ def _consume_in_one_transaction(db: Database, req: AcsRequest) -> AcsResult | No
         except Reject as refused:
             raise _RolledBack(refused, flow, findings) from refused
         reference = _log(conn, req, flow, findings, None, summary)
-    return _result(req, reference, flow, None, user_id, _session_end(login))
+    result = _result(req, reference, flow, None, user_id, _session_end(login))
+    if user_id is None:
+        return result
+    who = login.identity
+    return replace(result, name_id=who.name_id, name_id_format=who.name_id_format, session_index=login.session_index)
 
 
-def _log(conn: Connection, req: AcsRequest, flow: str, findings: Findings, reject: Reject | None, summary: str) -> str:
+def _log(
+    conn: Connection, req: AcsRequest, flow: str, findings: Findings, reject: Reject | None, summary: str
+) -> str:  # pragma: no mutate block (the activity row: log text, never a verdict)
     return activity_log.record(
         conn,
         activity_log.ActivityEntry(

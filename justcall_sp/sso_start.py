@@ -17,6 +17,7 @@ from justcall_sp.acs.reasons import category_for
 from justcall_sp.authn_request import AuthnRequestParams, build_authn_request, redirect_url
 from justcall_sp.db import Database
 from justcall_sp.service import DOMAIN_NAME
+from justcall_sp.sso_advanced import load_advanced
 from justcall_sp.sso_login import SETTINGS_PATH
 from justcall_sp.sso_store import AccountRecord, NewRequest, SsoSettings
 
@@ -156,4 +157,7 @@ def _issue(
             entity_id=urls.entity_id(app, account.slug),
         )
     )
-    return redirect_url(config.idp_sso_url, xml, relay_state)
+    # "Sign AuthnRequests": the query signature of the Redirect binding; Okta checks it when Signed Requests is on.
+    advanced = load_advanced(conn, account.id)
+    key = advanced.signing_key if advanced.sign_authn_requests else None
+    return redirect_url(config.idp_sso_url, xml, relay_state, key)

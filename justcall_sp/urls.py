@@ -30,6 +30,11 @@ def acs_url(app: Flask, slug: str) -> str:
     return f"{entity_id(app, slug)}/acs"
 
 
+def slo_url(app: Flask, slug: str) -> str:
+    """Single Logout URL of an account (Okta's "Single Logout URL"): ``{PUBLIC_URL}/sso/saml/{slug}/slo``."""
+    return f"{entity_id(app, slug)}/slo"
+
+
 def metadata_url(app: Flask, slug: str) -> str:
     return f"{entity_id(app, slug)}/metadata"
 

@@ -13,12 +13,13 @@ from typing import Any
 
 from flask import Flask
 
-from mock_idp import dashboard, landing, login, sso
+from mock_idp import assets, dashboard, landing, login, sso
 from mock_idp.admin.blueprints import register_admin
 from mock_idp.faults import OP_STAGES, OPS, FaultPlan, Op, OpContext
 from mock_idp.keys import KeyPool, generate_rsa_key, make_credential
 from mock_idp.org import Org, utc_now
 from mock_idp.pages import register_error_handlers
+from mock_idp.slo import views as slo_views
 
 __all__ = ["OPS", "OP_STAGES", "FaultPlan", "KeyPool", "Op", "OpContext", "Org", "create_app", "make_credential"]
 
@@ -30,8 +31,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the mock Okta IdP app.
 
     Config: ``PUBLIC_URL`` (no trailing slash), ``ORG_NAME`` (default ``acme``), ``SECRET_KEY``; optional
-    ``CLOCK`` (callable returning aware UTC), ``ORG_SEED`` (int, reproducible ids), ``KEY_SOURCE``
-    (e.g. ``KeyPool().source()`` to reuse RSA keys in tests).
+    ``CLOCK`` (callable returning aware UTC), ``ORG_SEED`` (int, reproducible ids), ``ORG_ID_SUFFIX`` (the
+    3-character tail of the org's ids, e.g. a stored identity's), ``KEY_SOURCE`` (e.g. ``KeyPool().source()``
+    to reuse RSA keys in tests).
     """
     app = Flask(__name__)
     app.config.from_mapping(
@@ -54,11 +56,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         clock=app.config.get("CLOCK") or utc_now,
         rng=Random(seed) if seed is not None else None,
         key_source=app.config.get("KEY_SOURCE") or generate_rsa_key,
+        id_suffix=app.config.get("ORG_ID_SUFFIX"),
     )
     app.register_blueprint(landing.bp)
+    app.register_blueprint(assets.bp)
     app.register_blueprint(login.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(sso.bp)
+    app.register_blueprint(slo_views.bp)
     register_admin(app)
     register_error_handlers(app)
     return app

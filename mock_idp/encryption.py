@@ -105,14 +105,14 @@ class EncryptionSettings:
     """PLAINTEXTS: the Assertion declares its namespaces (Okta, lxml), or inherits saml2 from the EncryptedAssertion."""
 
 
-def load_certificate(pem: str) -> x509.Certificate:
-    """Parse the uploaded Encryption Certificate (PEM); ``ValueError`` with a readable message if it is not one."""
+def load_certificate(pem: str, what: str = "encryption certificate") -> x509.Certificate:
+    """Parse an uploaded SP certificate (PEM); ``ValueError`` naming ``what`` if it is not an RSA one."""
     try:
         certificate = x509.load_pem_x509_certificate(pem.strip().encode("ascii"))
     except (ValueError, UnicodeEncodeError) as exc:
-        raise ValueError("the encryption certificate is not a PEM X.509 certificate") from exc
+        raise ValueError(f"the {what} is not a PEM X.509 certificate") from exc
     if not isinstance(certificate.public_key(), rsa.RSAPublicKey):
-        raise ValueError("the encryption certificate must hold an RSA public key")
+        raise ValueError(f"the {what} must hold an RSA public key")
     return certificate
 
 

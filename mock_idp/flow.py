@@ -8,7 +8,7 @@ from flask import render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from mock_idp import pipeline
-from mock_idp.idp_session import current_sign_in, to_sign_in
+from mock_idp.idp_session import current_sign_in, note_app_session, to_sign_in
 from mock_idp.model import LogEntry, PendingSso, SamlApp
 from mock_idp.org import Org
 from mock_idp.pages import not_assigned_page
@@ -57,6 +57,7 @@ def continue_sso(org: Org, app: SamlApp, pending: PendingSso, token: str | None 
     credential = org.signing_credential(app.id, plan.signing.get("key"))
     issued = pipeline.issue(login, plan, credential, now=org.clock(), ids=org.ids)
     org.record(replace(entry, response_xml=issued.xml))
+    note_app_session(app.id, app.username_for(user), issued.session_index)
     # The response always goes to the Single sign-on URL: Okta ignores an AssertionConsumerServiceURL it
     # does not know (Okta's "Other Requestable SSO URLs" setting).
     return render_template(

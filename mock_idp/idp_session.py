@@ -29,8 +29,9 @@ def current_org() -> Org:
 
 
 def start_session(org: Org, user: User) -> datetime:
-    """Sign ``user`` in now and return the sign-in time."""
+    """Sign ``user`` in now and return the sign-in time (the user's ``lastLogin`` in the Admin API)."""
     auth_time = org.clock()
+    org.record_sign_in(user.id, auth_time)
     session.clear()
     session.update(uid=user.id, auth=auth_time.isoformat(), epoch=org.session_epoch)
     return auth_time
@@ -68,3 +69,30 @@ def safe_from_uri(value: str | None) -> str:
 def to_sign_in(from_uri: str) -> Response:
     """Redirect to the sign-in page, coming back to ``from_uri`` afterwards."""
     return redirect(url_for("login.sign_in_form", fromURI=from_uri))
+
+
+SLO_APPS_KEY = "slo_apps"
+"""Session key: ``[app id, NameID, SessionIndex]`` of each app that got a response in this Okta session."""
+SLO_QUEUE_KEY = "slo_queue"
+"""Session key, after Sign out: the apps still to be sent a LogoutRequest, and the one awaited (``slo_pending``)."""
+
+
+def note_app_session(app_id: str, name_id: str, session_index: str) -> None:
+    """Remember that this session signed in to ``app_id`` (Okta-initiated Single Logout tells these apps)."""
+    kept = [entry for entry in session.get(SLO_APPS_KEY, []) if isinstance(entry, list) and entry[:1] != [app_id]]
+    session[SLO_APPS_KEY] = [*kept, [app_id, name_id, session_index]]
+
+
+def app_sessions() -> list[tuple[str, str, str]]:
+    """Return ``(app id, NameID, SessionIndex)`` for each app used in this session, oldest first."""
+    entries = session.get(SLO_APPS_KEY, [])
+    return [
+        (str(e[0]), str(e[1]), str(e[2]))
+        for e in entries
+        if isinstance(entries, list) and isinstance(e, list) and len(e) == 3
+    ]
+
+
+def end_session() -> None:
+    """End the Okta session: the dashboard and every SSO request ask for the password again."""
+    session.clear()

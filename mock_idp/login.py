@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers.response import Response
 
 from mock_idp.idp_session import current_org, safe_from_uri, start_session
 from mock_idp.pages import not_found_page
+from mock_idp.slo import views as slo_views
 
 bp = Blueprint("login", __name__)
 
@@ -83,7 +85,6 @@ def sign_in() -> Response | tuple[str, int]:
 
 
 @bp.post("/login/signout")
-def sign_out() -> Response:
-    """End the IdP session."""
-    session.clear()
-    return redirect(url_for("login.sign_in_form"))
+def sign_out() -> ResponseReturnValue:
+    """End the IdP session, and with it the sessions of the apps with Single Logout on (``slo.views``)."""
+    return slo_views.sign_out()

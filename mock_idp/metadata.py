@@ -2,7 +2,9 @@
 
 Single line, ``md:`` prefix, not signed, no validUntil/cacheDuration/Organization/ContactPerson, one
 ``use="signing"`` KeyDescriptor with the certificate wrapped at 76 columns, then NameIDFormat entries,
-then SingleSignOnService for HTTP-POST and HTTP-Redirect at the same Location.
+then SingleSignOnService for HTTP-POST and HTTP-Redirect at the same Location. With "Enable Single Logout" on,
+SingleLogoutService for HTTP-POST and HTTP-Redirect (one Location) come between the KeyDescriptor and NameIDFormat
+(okta-fidelity.md 1.2), as the schema's SSODescriptor orders them.
 """
 
 from __future__ import annotations
@@ -23,8 +25,13 @@ def name_id_formats(configured: str) -> list[str]:
     return [NAMEID_UNSPECIFIED, NAMEID_EMAIL] if configured == NAMEID_UNSPECIFIED else [configured]
 
 
-def build_metadata(entity_id: str, sso_url: str, credential: Credential, name_id_format: str) -> bytes:
-    """Return the metadata document for one app and one certificate (the Active one by default)."""
+def build_metadata(
+    entity_id: str, sso_url: str, credential: Credential, name_id_format: str, slo_url: str | None = None
+) -> bytes:
+    """Return the metadata document for one app and one certificate (the Active one by default).
+
+    ``slo_url`` is Okta's SLO endpoint when the app has Single Logout on, else None (no SingleLogoutService).
+    """
     root = etree.Element(q(MD, "EntityDescriptor"), nsmap={"md": MD})
     root.set("entityID", entity_id)
     idp = etree.SubElement(root, q(MD, "IDPSSODescriptor"))
@@ -34,6 +41,9 @@ def build_metadata(entity_id: str, sso_url: str, credential: Credential, name_id
     key_info = etree.SubElement(descriptor, q(DS, "KeyInfo"), nsmap={"ds": DS})
     x509_data = etree.SubElement(key_info, q(DS, "X509Data"))
     etree.SubElement(x509_data, q(DS, "X509Certificate")).text = credential.cert_b64_76
+    if slo_url is not None:
+        for binding in (BINDING_POST, BINDING_REDIRECT):
+            etree.SubElement(idp, q(MD, "SingleLogoutService"), Binding=binding, Location=slo_url)
     for listed in name_id_formats(name_id_format):
         etree.SubElement(idp, q(MD, "NameIDFormat")).text = listed
     for binding in (BINDING_POST, BINDING_REDIRECT):

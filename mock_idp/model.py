@@ -57,12 +57,29 @@ class User:
         }.get(expression, "")
 
 
+GroupType = Literal["OKTA_GROUP", "BUILT_IN"]
+
+
 @dataclass(frozen=True)
 class Group:
-    """An Okta group; membership lives in the org."""
+    """An Okta group; membership lives in the org ("Everyone", made with the org, is BUILT_IN and holds everyone)."""
 
     id: str
     name: str
+    type: GroupType = "OKTA_GROUP"
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class UserTimes:
+    """A user's lifecycle instants, as the Admin API reports them (``None``: never happened)."""
+
+    created: datetime
+    activated: datetime | None
+    status_changed: datetime | None
+    last_updated: datetime
+    password_changed: datetime | None
+    last_login: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +133,16 @@ class SamlApp:
     encryption_algorithm: str = "AES256_CBC"
     key_transport_algorithm: str = "RSA_OAEP"
     encryption_certificate: str = ""
+    # "Signature Certificate" (the SP's PEM): validates its signed AuthnRequests and, with SLO, its LogoutRequests.
+    signature_certificate: str = ""
+    # "Signed Requests": "Validate SAML requests with signature certificates"; off by default, as in Okta.
+    request_signed: bool = False
+    # "Enable Single Logout" (Show Advanced Settings): where Okta sends LogoutRequests/LogoutResponses for this app
+    # ("Single Logout URL") and the Issuer the SP's logout messages carry ("SP Issuer"); needs the Signature
+    # Certificate, which verifies them.
+    slo_enabled: bool = False
+    slo_url: str = ""
+    sp_issuer: str = ""
 
     def username_for(self, user: User) -> str:
         """Return the "Application username" for ``user``: the NameID value Okta sends."""

@@ -46,7 +46,10 @@ from mock_idp.model import (
     SigningKey,
     User,
     UserStatus,
+    UserTimes,
 )
+from mock_idp.request_signature import check_signature_settings
+from mock_idp.slo.settings import check_slo_settings
 from saml_xmlns import NAMEID_EMAIL
 
 Clock = Callable[[], datetime]
@@ -57,6 +60,9 @@ PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 # Okta's keys/generate API: "Validity years out of range. It should be 2 - 10 years." (Okta Apps API)
 MIN_VALIDITY_YEARS, MAX_VALIDITY_YEARS = 2, 10
+
+
+EVERYONE = "Everyone"
 
 
 def utc_now() -> datetime:
@@ -90,13 +96,14 @@ class Org:
         clock: Clock = utc_now,
         rng: Random | None = None,
         key_source: KeySource = generate_rsa_key,
+        id_suffix: str | None = None,
     ) -> None:
         self.name = name
         self.public_url = public_url.rstrip("/")
         """Base of every absolute URL; settable when the port is known only after binding."""
         self.clock: Clock = clock
         """Injectable; must return an aware UTC datetime."""
-        self._ids = IdFactory(rng)
+        self._ids = IdFactory(rng, suffix=id_suffix)
         self._key_source = key_source
         self._lock = threading.RLock()
         # One attribute per OrgSnapshot field (``_parts`` pairs them by name).
@@ -104,6 +111,21 @@ class Org:
         self._catalog = AppCatalog()
         self._keyring = KeyRing()
         self._sign_ins = SignIns()
+        self.org_id = self._ids.org_object_id("00o")
+        """The org's own id (``00o…``), as in ORNs (``orn:okta:idp:{orgId}:apps:…``)."""
+        self.user_type_id = self._ids.org_object_id("oty")
+        """The default user type (``oty…``) every user has; its schema ``osc…`` shares the id's body."""
+        self.user_schema_id = self._ids.org_object_id("osc", body_of=self.user_type_id)
+        """The default user schema: Okta's ``osc…`` id shares the user type's body (same cassette as ``oty``)."""
+        # Every Okta org is created with the BUILT_IN "Everyone" group (okta/okta-sdk-python
+        # tests/integration/cassettes/TestGroupsResource.test_list_groups.yaml lists it first).
+        everyone = Group(
+            id=self._ids.org_object_id("00g"),
+            name=EVERYONE,
+            type="BUILT_IN",
+            description="All users in your organization",
+        )
+        self._directory.add_group(everyone, self.clock())
 
     # ------------------------------------------------------------------------------------------ users
 
@@ -152,13 +174,23 @@ class Org:
 
     def _set_user_status(self, user_id: str, status: UserStatus) -> None:
         with self._lock:
-            self._directory.set_status(user_id, status)
+            self._directory.set_status(user_id, status, self.clock())
 
     def set_password(self, user_id: str, password: str) -> None:
         """Replace a user's password."""
         with self._lock:
             hashed = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
-            self._directory.set_password_hash(user_id, hashed)
+            self._directory.set_password_hash(user_id, hashed, self.clock())
+
+    def record_sign_in(self, user_id: str, at: datetime) -> None:
+        """Remember that the user signed in at ``at`` (the Admin API's ``lastLogin``)."""
+        with self._lock:
+            self._directory.record_sign_in(user_id, at)
+
+    def user_times(self, user_id: str) -> UserTimes:
+        """Return when the user was created, activated, changed status or password, and last signed in."""
+        with self._lock:
+            return self._directory.times_of(user_id)
 
     def authenticate(self, username: str, password: str) -> User | None:
         """Return the ACTIVE user with this login and password, else ``None`` (no reason: like Okta)."""
@@ -170,21 +202,31 @@ class Org:
     # ------------------------------------------------------------------------------------------ groups
 
     def add_group(self, name: str) -> Group:
-        """Create a group (``id`` ``00g…``)."""
+        """Create an OKTA_GROUP (``id`` ``00g…``); "Everyone" exists from the start (``everyone_group``)."""
         with self._lock:
             group = Group(id=self._ids.okta_id("00g"), name=name)
             self._directory.add_group(group, self.clock())
             return group
 
-    def add_user_to_group(self, group_id: str, user_id: str) -> None:
-        """Add a user to a group (which may assign apps through the group)."""
+    def everyone_group(self) -> Group:
+        """Return the BUILT_IN "Everyone" group: every user of the org is a member."""
         with self._lock:
-            self._directory.add_member(group_id, user_id)
+            return self._directory.group(str(self._directory.everyone_id))
+
+    def add_user_to_group(self, group_id: str, user_id: str) -> None:
+        """Add a user to a group (which may assign apps through the group); nothing to do for Everyone."""
+        with self._lock:
+            self._directory.add_member(group_id, user_id, self.clock())
 
     def remove_user_from_group(self, group_id: str, user_id: str) -> None:
-        """Remove a user from a group."""
+        """Remove a user from a group (``ValueError`` for Everyone, which holds every user)."""
         with self._lock:
-            self._directory.remove_member(group_id, user_id)
+            self._directory.remove_member(group_id, user_id, self.clock())
+
+    def membership_updated(self, group_id: str) -> datetime | None:
+        """Return when the group's members last changed."""
+        with self._lock:
+            return self._directory.membership_updated.get(group_id)
 
     def get_group(self, group_id: str) -> Group:
         """Return the group with ``group_id`` or raise ``KeyError``."""
@@ -306,11 +348,16 @@ class Org:
         with self._lock:
             self._catalog.unassign(app_id, user_id, group=False)
 
-    def assign_group(self, app_id: str, group_id: str) -> None:
-        """Assign the app to every member of a group ("Assign to Groups")."""
+    def assign_group(self, app_id: str, group_id: str, priority: int | None = None) -> None:
+        """Assign the app to every member of a group ("Assign to Groups"); ``priority`` defaults to the next one."""
         with self._lock:
             self._directory.group(group_id)
-            self._catalog.assign(app_id, group_id, self.clock(), group=True)
+            self._catalog.assign(app_id, group_id, self.clock(), group=True, priority=priority)
+
+    def group_assignment_priority(self, app_id: str, group_id: str) -> int:
+        """Return the group assignment's ``priority`` (0 is the first group assigned)."""
+        with self._lock:
+            return self._catalog.priorities.get(f"{app_id}/{group_id}", 0)
 
     def unassign_group(self, app_id: str, group_id: str) -> None:
         """Remove a group assignment."""
@@ -348,6 +395,11 @@ class Org:
         """Return the Identity Provider Single Sign-On URL (both bindings)."""
         a = self._app(app)
         return f"{self.public_url}/app/{a.name}/{a.external_key}/sso/saml"
+
+    def idp_slo_url(self, app: AppRef) -> str | None:
+        """Return Okta's Single Logout endpoint for the app (both bindings), or None while Single Logout is off."""
+        a = self._app(app)
+        return f"{self.public_url}/app/{a.name}/{a.external_key}/slo/saml" if a.slo_enabled else None
 
     def issuer(self, app: AppRef) -> str:
         """Return the Identity Provider Issuer (``http://www.okta.com/{externalKey}`` by default)."""
@@ -710,3 +762,5 @@ def _validate_app(app: SamlApp) -> None:
     if not app.sso_url or not app.audience:
         raise ValueError("sso_url (Single sign-on URL) and audience (Audience URI) are required")
     check_encryption_settings(app)
+    check_signature_settings(app)
+    check_slo_settings(app)

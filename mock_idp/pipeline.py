@@ -47,6 +47,8 @@ class IssuedResponse:
     response_id: str
     assertion_id: str | None
     issue_instant: datetime
+    session_index: str = ""
+    """The AuthnStatement's SessionIndex (Single Logout names the session by it)."""
 
     @property
     def b64(self) -> str:
@@ -133,4 +135,5 @@ def issue(login: Login, plan: FaultPlan, credential: Credential, *, now: datetim
         response_id=params.response_id,
         assertion_id=params.assertion_id if params.status is None else None,
         issue_instant=now,
+        session_index=params.session_index,
     )

@@ -255,3 +255,16 @@ def sign_response(
     if settings.response_signed:
         root = _sign_element(signer, root, root, settings)
     return root
+
+
+def sign_message(
+    root: etree._Element, credential: Credential, signature_algorithm: str = "RSA_SHA256"
+) -> etree._Element:
+    """Sign a protocol message's root (a LogoutRequest/LogoutResponse) the way Okta signs its Response.
+
+    Single Logout over HTTP-POST carries the signature inside the message (SAMLBind 3.5.4), right after Issuer.
+    """
+    digest = "SHA1" if signature_algorithm == "RSA_SHA1" else "SHA256"
+    settings = SigningSettings(credential=credential, signature_algorithm=signature_algorithm, digest_algorithm=digest)
+    _check_algorithms(settings)
+    return _fast_sign_element(root, root, settings)

@@ -11,6 +11,7 @@ from mock_idp.idp_session import current_org
 from mock_idp.metadata import build_metadata
 from mock_idp.model import LogEntry, PendingSso
 from mock_idp.pages import bad_request_page, not_found_page
+from mock_idp.request_signature import checked_request
 
 bp = Blueprint("sso", __name__)
 
@@ -33,19 +34,23 @@ def sso(app_name: str, external_key: str) -> ResponseReturnValue:
         return continue_sso(org, app, pending, token)
     relay_state = values.get("RelayState")
     if "SAMLRequest" in values:
-        # SigAlg/Signature of a signed Redirect request are ignored ("Signed Requests" is off by default).
+        # A signature is checked only when the app has "Signed Requests" on (off by default, as in Okta).
         parse = parse_post if request.method == "POST" else parse_redirect
+        binding = "post" if request.method == "POST" else "redirect"
+        parsed = None
         try:
-            authn_request = parse(values["SAMLRequest"])
+            parsed = parse(values["SAMLRequest"])
+            authn_request = checked_request(app, parsed, binding, request.query_string)
         except AuthnRequestError as exc:
+            # A refused signature still logs the request that was sent (the evidence of what was refused).
             org.record(
                 LogEntry(
                     time=org.clock(),
                     flow="sp_initiated",
                     app_id=app.id,
                     user=None,
-                    request_id=None,
-                    request_xml=None,
+                    request_id=parsed.id if parsed else None,
+                    request_xml=parsed.xml if parsed else None,
                     response_xml=None,
                     relay_state=relay_state,
                     outcome="bad_request",
@@ -73,5 +78,5 @@ def metadata(external_key: str) -> ResponseReturnValue:
         key = org.key(app.id, kid) if kid else org.active_key(app.id)
     except KeyError:
         return not_found_page()
-    body = build_metadata(org.issuer(app), org.sso_url(app), key.credential, app.name_id_format)
+    body = build_metadata(org.issuer(app), org.sso_url(app), key.credential, app.name_id_format, org.idp_slo_url(app))
     return Response(body, mimetype="text/xml")

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tomllib
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -199,17 +200,22 @@ def render(report: Report, with_diffs: bool = True) -> str:
     return "\n".join(lines)
 
 
-def forget_survivors(mutants_dir: Path = MUTANTS_DIR) -> int:
-    """Mark every surviving mutant not run, so the next ``mutmut run`` checks it against today's suites.
+def forget_survivors(mutants_dir: Path = MUTANTS_DIR, explained: Collection[str] = ()) -> int:
+    """Mark each unexplained surviving mutant not run, so the next ``mutmut run`` checks it against today's suites.
 
     mutmut keeps a result while the mutated function is unchanged, even when new scenarios would now kill a
-    survivor; killed mutants stay killed (a suite that killed them still does, unless cases were removed).
+    survivor; killed mutants stay killed (a suite that killed them still does, unless cases were removed), and so
+    do the ``explained`` ones (equivalence claims, re-checked by their function hash instead).
     """
     forgotten = 0
     for meta in sorted(mutants_dir.rglob("*.py.meta")):
         data = json.loads(meta.read_text())
         codes = data.get("exit_code_by_key", {})
-        survivors = [name for name, code in codes.items() if code is not None and status(code) != "killed"]
+        survivors = [
+            name
+            for name, code in codes.items()
+            if code is not None and status(code) != "killed" and name not in explained
+        ]
         for name in survivors:
             codes[name] = None
         if survivors:
@@ -230,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.forget_survivors:
-        print(f"{forget_survivors()} surviving mutants will be checked again")
+        print(f"{forget_survivors(explained=load_equivalents())} unexplained survivors will be checked again")
         return 0
     results = load_results()
     if not results:

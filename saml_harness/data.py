@@ -26,3 +26,19 @@ FIXTURES = fixtures_dir()
 SCENARIO_DIR = FIXTURES / "scenarios"
 EXPECTATIONS_DIR = FIXTURES / "expectations"
 REQUIREMENTS_FILE = FIXTURES / "requirements.toml"
+
+
+def okta_interop_dir() -> Path:
+    """Where real Okta captures (third-party test data, never shipped) are: ``$SAML_INTEROP_OKTA``, else the
+    first ``shared/interop/okta`` beside the checkout or one of its parents (a git worktree sits deeper than the
+    clone). Tests that read them skip when the folder does not exist."""
+    import os
+
+    named = os.environ.get("SAML_INTEROP_OKTA")
+    if named:
+        return Path(named)
+    for folder in _PACKAGE.parent.parents:
+        candidate = folder / "shared" / "interop" / "okta"
+        if candidate.is_dir():
+            return candidate
+    return _PACKAGE.parent.parent / "shared" / "interop" / "okta"

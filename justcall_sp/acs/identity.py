@@ -115,7 +115,7 @@ def read_groups(assertion: etree._Element) -> tuple[str, ...]:
     return tuple(dict.fromkeys(groups))
 
 
-def best_effort_email(assertion: etree._Element) -> str | None:
+def best_effort_email(assertion: etree._Element) -> str | None:  # pragma: no mutate block (log text only)
     """Return the email attribute (else the NameID) for the activity log only; never raises, never trusted."""
     for attribute in assertion.iter(q(SAML, "Attribute")):
         if attribute.get("Name") == "email":

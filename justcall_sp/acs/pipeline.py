@@ -13,6 +13,7 @@ from justcall_sp.acs.encryption import Decryption
 from justcall_sp.acs.identity import Identity
 from justcall_sp.acs.policy import ALLOWED_CLOCK_SKEW
 from justcall_sp.acs.subject import Lookups, PendingRequest
+from saml_xmlns import SAML, q
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class ValidatedLogin:
     """Keep the assertion ID until the bearer confirmation can no longer be accepted (NotOnOrAfter + skew)."""
     session_not_on_or_after: datetime | None = None
     """When the IdP says the session ends (AuthnStatement SessionNotOnOrAfter), if it says so."""
+    session_index: str | None = None
+    """The AuthnStatement's SessionIndex (Single Logout names the session by it), from the signed assertion."""
 
 
 def decode_input(posted: list[str], max_response_bytes: int, in_query: bool = False) -> tuple[bytes, etree._Element]:
@@ -119,4 +122,10 @@ def validate_response(
         request=request,
         replay_expires_at=confirmation.not_on_or_after + ALLOWED_CLOCK_SKEW,
         session_not_on_or_after=session_ends,
+        session_index=_session_index(assertion),
     )
+
+
+def _session_index(assertion: etree._Element) -> str | None:
+    statement = assertion.find(q(SAML, "AuthnStatement"))
+    return None if statement is None else statement.get("SessionIndex")

@@ -105,6 +105,15 @@ REASONS: Final[dict[str, Reason]] = {
             "the user's email domain or user belongs to another account",
             "Your email domain does not belong to this account",
         ),
+        # Single Logout (justcall_sp/slo): Okta's LogoutRequest or LogoutResponse (signatures use the codes above).
+        Reason("slo.disabled", "a logout message while Single Logout is off or not set up"),
+        Reason("slo.invalid", "not a LogoutRequest/LogoutResponse with ID and Version 2.0, or no NameID"),
+        Reason("slo.issuer_mismatch", "the logout message's Issuer is not the configured Okta Issuer"),
+        Reason("slo.destination_mismatch", "the logout message's Destination is not JustCall's SLO URL"),
+        Reason("slo.expired", "the LogoutRequest's NotOnOrAfter has passed"),
+        Reason("slo.replay", "a LogoutRequest ID already acted on"),
+        Reason("slo.in_response_to_unknown", "a LogoutResponse that answers no pending logout request"),
+        Reason("slo.unknown_principal", "a LogoutRequest naming nobody in this JustCall account"),
     )
 }
 """Every reason code the SP can log, in pipeline order; a test finds each code used in ``justcall_sp`` here."""

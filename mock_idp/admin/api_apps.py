@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from mock_idp.admin.api_base import api_bp, json_response, paginate, read_json
+from mock_idp.admin.api_base import APPS_PAGE, api_bp, json_response, paginate, read_json
 from mock_idp.admin.api_errors import VALIDITY_YEARS, ApiError, not_found, validation_failed
 from mock_idp.admin.api_json import app_json, key_json
 from mock_idp.admin.api_parse import AppSpec, parse_app
+from mock_idp.admin.general_form import LOGO_ERROR, read_logo
 from mock_idp.idp_session import current_org
 from mock_idp.metadata import build_metadata
 from mock_idp.model import SamlApp, SigningKey
@@ -48,7 +49,7 @@ def list_apps() -> Response:
     apps = [
         a for a in org.apps() if a.label.lower().startswith(q) and (status is None or org.app_status(a.id) == status)
     ]
-    return paginate(apps, lambda a: a.id, lambda a: app_json(org, a), default_limit=20)
+    return paginate(apps, lambda a: a.id, lambda a: app_json(org, a), APPS_PAGE)
 
 
 @api_bp.post("/apps")
@@ -125,6 +126,18 @@ def lifecycle(app_id: str, action: str) -> Response:
     return json_response({})
 
 
+@api_bp.post("/apps/<app_id>/logo")
+def upload_logo(app_id: str) -> Response:
+    """Replace the app's logo (``_links.uploadLogo``): multipart form with the image in ``file``; 201, no body."""
+    app = find_app(app_id)
+    upload = request.files.get("file")
+    logo = read_logo(upload.read()) if upload is not None else None
+    if logo is None:
+        raise validation_failed({"file": LOGO_ERROR})
+    current_org().update_app_integration(app.id, logo=logo)
+    return Response(status=201)
+
+
 def _key(app: SamlApp, kid: str) -> SigningKey:
     try:
         return current_org().key(app.id, kid)
@@ -159,10 +172,10 @@ def generate_key(app_id: str) -> Response:
 
 @api_bp.get("/apps/<app_id>/sso/saml/metadata")
 def app_metadata(app_id: str) -> Response:
-    """Return the app's IdP metadata for the Active key (or ``?kid=``), as ``text/xml``."""
+    """Return the app's IdP metadata for the Active key (or ``?kid=``), as ``application/xml`` (Okta's type)."""
     app = find_app(app_id)
     org = current_org()
     kid = request.args.get("kid")
     key = _key(app, kid) if kid else org.active_key(app.id)
-    body = build_metadata(org.issuer(app), org.sso_url(app), key.credential, app.name_id_format)
-    return Response(body, mimetype="text/xml")
+    body = build_metadata(org.issuer(app), org.sso_url(app), key.credential, app.name_id_format, org.idp_slo_url(app))
+    return Response(body, mimetype="application/xml")

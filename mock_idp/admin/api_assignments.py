@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response
 
 from mock_idp.admin.api_apps import find_app
-from mock_idp.admin.api_base import api_bp, json_response, paginate, read_json
+from mock_idp.admin.api_base import APP_GROUPS_PAGE, APP_USERS_PAGE, api_bp, json_response, paginate, read_json
 from mock_idp.admin.api_errors import not_found, validation_failed
 from mock_idp.admin.api_json import app_group_json, app_user_json
 from mock_idp.idp_session import current_org
@@ -38,7 +38,7 @@ def list_app_users(app_id: str) -> Response:
     app = find_app(app_id)
     org = current_org()
     users = [u for u in org.users() if org.is_assigned(app.id, u.id)]
-    return paginate(users, lambda u: u.id, lambda u: app_user_json(org, app, u), default_limit=50)
+    return paginate(users, lambda u: u.id, lambda u: app_user_json(org, app, u), APP_USERS_PAGE)
 
 
 @api_bp.post("/apps/<app_id>/users")
@@ -98,8 +98,9 @@ def list_app_groups(app_id: str) -> Response:
     """List the groups assigned to the app."""
     app = find_app(app_id)
     org = current_org()
-    groups = [org.get_group(g) for g in sorted(org.assigned_group_ids(app.id))]
-    return paginate(groups, lambda g: g.id, lambda g: app_group_json(org, app, g), default_limit=20)
+    ids = sorted(org.assigned_group_ids(app.id), key=lambda g: (org.group_assignment_priority(app.id, g), g))
+    groups = [org.get_group(g) for g in ids]
+    return paginate(groups, lambda g: g.id, lambda g: app_group_json(org, app, g), APP_GROUPS_PAGE)
 
 
 @api_bp.get("/apps/<app_id>/groups/<group_id>")
@@ -114,16 +115,18 @@ def get_app_group(app_id: str, group_id: str) -> Response:
 
 @api_bp.put("/apps/<app_id>/groups/<group_id>")
 def assign_group(app_id: str, group_id: str) -> Response:
-    """Assign a group (optional body ``{"priority": 0, "profile": {}}``)."""
+    """Assign a group (optional body ``{"priority": 0, "profile": {}}``; without a priority, the next one)."""
     app = find_app(app_id)
     body = read_json(required=False)
-    priority = body.get("priority", 0)
-    if not isinstance(priority, int) or isinstance(priority, bool) or not 0 <= priority <= 100:
+    priority = body.get("priority")
+    if priority is not None and (
+        not isinstance(priority, int) or isinstance(priority, bool) or not 0 <= priority <= 100
+    ):
         raise validation_failed({"priority": "must be an integer from 0 to 100"})
     if not isinstance(body.get("profile", {}), dict):
         raise validation_failed({"profile": "must be an object"})
     group = find_group(group_id)
-    current_org().assign_group(app.id, group.id)
+    current_org().assign_group(app.id, group.id, priority)
     return json_response(app_group_json(current_org(), app, group))
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -13,20 +14,40 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from mock_idp.admin.api_errors import BAD_MEDIA_TYPE, ApiError, forbidden, invalid_token, malformed, validation_failed
 from mock_idp.admin.records import can_edit_apps, can_view_console
-from mock_idp.assertion import saml_time
 from mock_idp.idp_session import current_org
 
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 T = TypeVar("T")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-MAX_LIMIT = 200
-"""Largest page the list endpoints return (Okta's cap for users and groups)."""
+
+
+@dataclass(frozen=True)
+class PageSize:
+    """An endpoint's page size when ``limit`` is absent, and the largest ``limit`` it honours (larger is cut)."""
+
+    default: int
+    maximum: int
+
+
+# Okta's documented page sizes (Management API reference, "limit" of each list operation). Groups: Okta answers
+# an unpaged GET /api/v1/groups with `Link: <.../api/v1/groups?limit=10000>; rel="self"` (okta/okta-sdk-python
+# tests/integration/cassettes/TestGroupsResource.test_list_groups.yaml).
+USERS_PAGE = PageSize(default=200, maximum=200)
+GROUPS_PAGE = PageSize(default=10000, maximum=10000)
+GROUP_MEMBERS_PAGE = PageSize(default=1000, maximum=1000)
+APPS_PAGE = PageSize(default=20, maximum=200)
+APP_USERS_PAGE = PageSize(default=50, maximum=500)
+APP_GROUPS_PAGE = PageSize(default=20, maximum=200)
+GROUP_APPS_PAGE = PageSize(default=20, maximum=200)
 
 
 def okta_time(moment: datetime | None) -> str | None:
-    """Format an instant as Okta's API does (``2026-06-01T12:00:00.000Z``)."""
-    return saml_time(moment) if moment is not None else None
+    """Format an instant as Okta's API does: whole seconds, then ``.000Z`` (``2026-06-01T12:00:00.000Z``)."""
+    if moment is None:
+        return None
+    utc = moment.astimezone(UTC) if moment.tzinfo is not None else moment
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.000Z"
 
 
 def json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -111,33 +132,37 @@ def read_json(*, required: bool = True) -> dict[str, Any]:
 
 
 def _page_url(kept: list[tuple[str, str]], limit: int, after: str | None = None) -> str:
-    query = [*kept, ("limit", str(limit))] + ([("after", after)] if after is not None else [])
-    return f"{request.base_url}?{urlencode(query)}"
+    # On the org's URL like every other href; Okta writes the cursor, then the page size
+    # (`?after=00u...&limit=200`), and the self link names the limit it used even when the request gave none.
+    query = [*kept, *([("after", after)] if after is not None else []), ("limit", str(limit))]
+    return f"{current_org().public_url}{request.path}?{urlencode(query)}"
 
 
 def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not JSON")
 
 
-def paginate(
-    items: Sequence[T], key: Callable[[T], str], to_json: Callable[[T], Any], *, default_limit: int = 200
-) -> Response:
-    """Return one page of ``items`` as a JSON list (``limit`` up to 200, ``after`` cursor) with ``Link`` headers."""
+def paginate(items: Sequence[T], key: Callable[[T], str], to_json: Callable[[T], Any], size: PageSize) -> Response:
+    """Return one page of ``items`` as a JSON list, with ``Link`` headers as Okta sends them.
+
+    ``limit`` defaults to and is cut at the endpoint's ``size``; ``after`` is the id of the previous page's last
+    item. One ``Link`` header per relation: ``rel="self"`` always, ``rel="next"`` while more items follow.
+    """
     raw_limit = request.args.get("limit")
     try:
-        limit = default_limit if raw_limit is None else int(raw_limit)
+        limit = size.default if raw_limit is None else int(raw_limit)
     except ValueError:
         raise validation_failed({"limit": "must be an integer"}) from None
     if limit < 1:
         raise validation_failed({"limit": "must be at least 1"})
-    limit = min(limit, MAX_LIMIT)
+    limit = min(limit, size.maximum)
     after = request.args.get("after")
     start = 0
     if after is not None:
         start = next((i + 1 for i, item in enumerate(items) if key(item) == after), len(items))
     page = list(items[start : start + limit])
     kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("limit", "after")]
-    links = [f'<{_page_url(kept, limit)}>; rel="self"']
+    links = [f'<{_page_url(kept, limit, after)}>; rel="self"']
     if start + limit < len(items) and page:
         links.append(f'<{_page_url(kept, limit, key(page[-1]))}>; rel="next"')
     body = json.dumps([to_json(item) for item in page])

@@ -5,8 +5,16 @@ from __future__ import annotations
 from flask import Response, request
 
 from mock_idp.admin.api_assignments import find_group, find_user
-from mock_idp.admin.api_base import api_bp, json_response, paginate
-from mock_idp.admin.api_json import app_link_json, group_json, user_json
+from mock_idp.admin.api_base import (
+    GROUP_APPS_PAGE,
+    GROUP_MEMBERS_PAGE,
+    GROUPS_PAGE,
+    USERS_PAGE,
+    api_bp,
+    json_response,
+    paginate,
+)
+from mock_idp.admin.api_json import app_json, app_link_json, group_json, user_json
 from mock_idp.idp_session import current_org
 from mock_idp.model import User
 
@@ -21,7 +29,7 @@ def list_users() -> Response:
     org = current_org()
     q = request.args.get("q", "").strip().lower()
     users = [u for u in org.users() if _user_matches(u, q)]
-    return paginate(users, lambda u: u.id, lambda u: user_json(org, u))
+    return paginate(users, lambda u: u.id, lambda u: user_json(org, u, all_links=False), USERS_PAGE)
 
 
 @api_bp.get("/users/<user_id>")
@@ -44,7 +52,7 @@ def list_groups() -> Response:
     org = current_org()
     q = request.args.get("q", "").strip().lower()
     groups = [g for g in org.groups() if g.name.lower().startswith(q)]
-    return paginate(groups, lambda g: g.id, lambda g: group_json(org, g))
+    return paginate(groups, lambda g: g.id, lambda g: group_json(org, g), GROUPS_PAGE)
 
 
 @api_bp.get("/groups/<group_id>")
@@ -59,4 +67,13 @@ def group_users(group_id: str) -> Response:
     org = current_org()
     group = find_group(group_id)
     members = [u for u in org.users() if u.id in org.group_members(group.id)]
-    return paginate(members, lambda u: u.id, lambda u: user_json(org, u))
+    return paginate(members, lambda u: u.id, lambda u: user_json(org, u, all_links=False), GROUP_MEMBERS_PAGE)
+
+
+@api_bp.get("/groups/<group_id>/apps")
+def group_apps(group_id: str) -> Response:
+    """List the apps assigned to the group (the group's ``_links.apps``)."""
+    org = current_org()
+    group = find_group(group_id)
+    apps = [a for a in org.apps() if group.id in org.assigned_group_ids(a.id)]
+    return paginate(apps, lambda a: a.id, lambda a: app_json(org, a), GROUP_APPS_PAGE)

@@ -22,6 +22,7 @@ from mock_idp.admin.saml_form import DEFAULT_ISSUER_TEMPLATE, MAX_ROWS
 from mock_idp.admin.validation import MAX_LABEL, UNSIGNED, text_error, url_error
 from mock_idp.encryption import ENCRYPTION_ALGORITHMS, KEY_TRANSPORT_ALGORITHMS
 from mock_idp.model import AttributeStatement
+from mock_idp.slo.settings import slo_errors
 
 MAX_STATEMENTS = MAX_ROWS
 
@@ -146,6 +147,45 @@ def _sign_on(r: _Reader, sign_on: Mapping[str, Any]) -> dict[str, Any]:
     out["honor_force_authn"] = r.flag(sign_on, "honorForceAuthn", p + "honorForceAuthn", True)
     out["attribute_statements"] = _attribute_statements(r, sign_on)
     out.update(_assertion_encryption(r, sign_on))
+    out.update(_signed_requests(r, sign_on))
+    out.update(_single_logout(r, sign_on, out.get("signature_certificate", "")))
+    return out
+
+
+def _single_logout(r: _Reader, sign_on: Mapping[str, Any], certificate: str) -> dict[str, Any]:
+    """Read "Enable Single Logout" as Okta's API writes it: ``slo`` {``enabled``, ``spIssuer``, ``logoutUrl``}."""
+    path = "settings.signOn.slo"
+    raw = r.obj(sign_on, "slo", path, required=False)
+    if not raw:
+        return {}
+    enabled = r.flag(raw, "enabled", path + ".enabled", False)
+    slo_url = r.text(raw, "logoutUrl", path + ".logoutUrl") or ""
+    sp_issuer = r.text(raw, "spIssuer", path + ".spIssuer") or ""
+    where = {
+        "slo_url": path + ".logoutUrl",
+        "sp_issuer": path + ".spIssuer",
+        "signature_certificate": "settings.signOn.spCertificate.x5c",
+    }
+    for key, message in slo_errors(enabled, slo_url, sp_issuer, certificate).items():
+        r.fail(where[key], message)
+    return {"slo_enabled": enabled, "slo_url": slo_url if enabled else "", "sp_issuer": sp_issuer if enabled else ""}
+
+
+def _signed_requests(r: _Reader, sign_on: Mapping[str, Any]) -> dict[str, Any]:
+    """Read "Signed Requests" (``samlSignedRequestEnabled``) and the Signature Certificate (``spCertificate.x5c``)."""
+    p = "settings.signOn."
+    out: dict[str, Any] = {}
+    if "samlSignedRequestEnabled" in sign_on:
+        out["request_signed"] = r.flag(sign_on, "samlSignedRequestEnabled", p + "samlSignedRequestEnabled", False)
+    raw = r.obj(sign_on, "spCertificate", p + "spCertificate", required=False)
+    x5c = raw.get("x5c") if raw else None
+    if x5c is not None:
+        if not isinstance(x5c, list) or len(x5c) > 1 or not all(isinstance(v, str) for v in x5c):
+            r.fail(p + "spCertificate.x5c", "must be an array of at most one base64 DER certificate")
+        else:
+            out["signature_certificate"] = _pem_from_x5c(r, x5c[0], p + "spCertificate.x5c") if x5c else ""
+    if out.get("request_signed") and not out.get("signature_certificate"):
+        r.fail(p + "spCertificate.x5c", "a signature certificate is required when signed requests are enabled")
     return out
 
 

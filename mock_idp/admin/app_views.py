@@ -223,13 +223,18 @@ def download_certificate(app_name: str, app_id: str, kid: str) -> ResponseReturn
 @bp.get("/app/<app_name>/<external_key>/setup/help/SAML_2_0/instructions")
 @console_view()
 def setup_instructions(app_name: str, external_key: str) -> ResponseReturnValue:
-    """ "View SAML setup instructions": SSO URL, Issuer, X.509 Certificate (and metadata) for the Active key."""
+    """ "View SAML setup instructions": SSO URL, Issuer, X.509 Certificate (and metadata) for the Active key.
+
+    The console links it by the app's externalKey, the Admin API's ``_links.help`` by its id (as Okta's do).
+    """
     org = current_org()
-    app = org.find_app_by_key(external_key)
+    app = org.find_app_by_key(external_key) or next((a for a in org.apps() if a.id == external_key), None)
     if app is None or app.name != app_name:
         abort(404)
     key = org.active_key(app.id)
-    metadata = build_metadata(org.issuer(app), org.sso_url(app), key.credential, app.name_id_format)
+    metadata = build_metadata(
+        org.issuer(app), org.sso_url(app), key.credential, app.name_id_format, org.idp_slo_url(app)
+    )
     return render_template(
         "admin/setup_instructions.html",
         nav="applications",

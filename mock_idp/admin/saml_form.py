@@ -23,6 +23,8 @@ from mock_idp.admin.records import GROUP_FILTERS, GroupAttributeStatement
 from mock_idp.admin.validation import UNSIGNED, text_error, url_error
 from mock_idp.encryption import ENCRYPTION_LABELS, KEY_TRANSPORT_LABELS, load_certificate
 from mock_idp.model import AttributeStatement, SamlApp
+from mock_idp.request_signature import SIGNATURE_CERTIFICATE
+from mock_idp.slo.settings import slo_errors
 
 FormData = Mapping[str, Sequence[str]]
 """Submitted form values, every key mapped to its list of values (``request.form.to_dict(flat=False)``)."""
@@ -36,6 +38,7 @@ MAX_ROWS = 50
 SIGNED, UNSIGNED_LABEL = "Signed", "Unsigned"
 ENCRYPTED, UNENCRYPTED = "Encrypted", "Unencrypted"
 CERTIFICATE_REQUIRED = "Upload the encryption certificate of the service provider"
+SIGNATURE_CERTIFICATE_REQUIRED = "Upload the signature certificate of the service provider to validate signed requests"
 YES, NO = "Yes", "No"
 INVALID_CHOICE = "Select a valid option"
 DEFAULT_ISSUER_TEMPLATE = "http://www.okta.com/${org.externalKey}"
@@ -93,6 +96,14 @@ class SamlSettings:
     key_transport_algorithm: str = "RSA_OAEP"
     encryption_certificate: str = ""
     """The uploaded certificate (PEM); kept across edits in a hidden field until another file is uploaded."""
+    signature_certificate: str = ""
+    """The SP's Signature Certificate (PEM), kept like ``encryption_certificate``."""
+    request_signed: bool = False
+    """"Signed Requests": validate SAML requests with the signature certificate."""
+    slo_enabled: bool = False
+    """"Enable Single Logout" ("Allow application to initiate Single Logout")."""
+    slo_url: str = ""
+    sp_issuer: str = ""
     attribute_rows: tuple[AttributeRow, ...] = ()
     group_rows: tuple[GroupRow, ...] = ()
 
@@ -150,6 +161,11 @@ def from_form(data: FormData) -> SamlSettings:
         encryption_algorithm=_first(data, "encryption_algorithm", "AES256_CBC"),
         key_transport_algorithm=_first(data, "key_transport_algorithm", "RSA_OAEP"),
         encryption_certificate=_first(data, "encryption_certificate").strip(),
+        signature_certificate=_first(data, "signature_certificate").strip(),
+        request_signed="request_signed" in data,
+        slo_enabled="slo_enabled" in data,
+        slo_url=_first(data, "slo_url").strip(),
+        sp_issuer=_first(data, "sp_issuer").strip(),
         attribute_rows=attributes,
         group_rows=groups,
     )
@@ -182,6 +198,11 @@ def from_app(app: SamlApp, group_statements: Sequence[GroupAttributeStatement] =
         encryption_algorithm=app.encryption_algorithm,
         key_transport_algorithm=app.key_transport_algorithm,
         encryption_certificate=app.encryption_certificate,
+        signature_certificate=app.signature_certificate,
+        request_signed=app.request_signed,
+        slo_enabled=app.slo_enabled,
+        slo_url=app.slo_url,
+        sp_issuer=app.sp_issuer,
         attribute_rows=tuple(
             AttributeRow(s.name, label_of(ATTRIBUTE_NAME_FORMATS, s.name_format), s.value)
             for s in app.attribute_statements
@@ -221,6 +242,8 @@ def validate(settings: SamlSettings) -> dict[str, str]:
     if settings.response == UNSIGNED_LABEL and settings.assertion_signature == UNSIGNED_LABEL:
         errors["signing"] = UNSIGNED
     _validate_encryption(settings, errors)
+    _validate_signed_requests(settings, errors)
+    _validate_single_logout(settings, errors)
     _validate_attribute_rows(settings, errors)
     _validate_group_rows(settings, errors)
     return errors
@@ -238,6 +261,29 @@ def _validate_encryption(settings: SamlSettings, errors: dict[str, str]) -> None
             errors["encryption_certificate"] = message[:1].upper() + message[1:]
     elif settings.assertion_encryption == ENCRYPTED:
         errors["encryption_certificate"] = CERTIFICATE_REQUIRED
+
+
+def _validate_signed_requests(settings: SamlSettings, errors: dict[str, str]) -> None:
+    if settings.signature_certificate:
+        try:
+            load_certificate(settings.signature_certificate, SIGNATURE_CERTIFICATE)
+        except ValueError as exc:
+            message = str(exc)
+            errors["signature_certificate"] = message[:1].upper() + message[1:]
+    elif settings.request_signed:
+        errors["signature_certificate"] = SIGNATURE_CERTIFICATE_REQUIRED
+
+
+def _validate_single_logout(settings: SamlSettings, errors: dict[str, str]) -> None:
+    for key, message in slo_errors(
+        settings.slo_enabled, settings.slo_url, settings.sp_issuer, settings.signature_certificate
+    ).items():
+        errors.setdefault(key, message)
+    if settings.slo_enabled:
+        for key, value in (("slo_url", settings.slo_url), ("sp_issuer", settings.sp_issuer)):
+            problem = text_error(value, limit=1024)
+            if problem:
+                errors.setdefault(key, problem)
 
 
 def _validate_attribute_rows(settings: SamlSettings, errors: dict[str, str]) -> None:
@@ -311,6 +357,11 @@ def app_settings(settings: SamlSettings, external_key: str | None = None) -> dic
         "encryption_algorithm": settings.encryption_algorithm,
         "key_transport_algorithm": settings.key_transport_algorithm,
         "encryption_certificate": settings.encryption_certificate,
+        "signature_certificate": settings.signature_certificate,
+        "request_signed": settings.request_signed,
+        "slo_enabled": settings.slo_enabled,
+        "slo_url": settings.slo_url if settings.slo_enabled else "",
+        "sp_issuer": settings.sp_issuer if settings.slo_enabled else "",
         "attribute_statements": attribute_statements(settings),
     }
     if settings.issuer:

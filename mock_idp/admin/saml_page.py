@@ -35,18 +35,28 @@ ADVANCED_FIELDS = (
     "encryption_algorithm",
     "key_transport_algorithm",
     "encryption_certificate",
+    "signature_certificate",
+    "request_signed",
+    "slo_enabled",
+    "slo_url",
+    "sp_issuer",
 )
 
 MAX_CERTIFICATE_BYTES = 64 * 1024
 """A certificate file larger than this is refused unread."""
 
 
+CERTIFICATE_UPLOADS = ("encryption_certificate", "signature_certificate")
+"""Certificate fields uploaded as ``<field>_file`` and kept across edits in a hidden ``<field>``."""
+
+
 def submitted_settings() -> SamlSettings:
-    """Read the Configure SAML form from the request; an uploaded Encryption Certificate replaces the kept one."""
+    """Read the Configure SAML form from the request; an uploaded certificate replaces the kept one."""
     data = request.form.to_dict(flat=False)
-    upload = request.files.get("encryption_certificate_file")
-    if upload is not None and upload.filename:
-        data["encryption_certificate"] = [certificate_text(upload.stream.read(MAX_CERTIFICATE_BYTES + 1))]
+    for field in CERTIFICATE_UPLOADS:
+        upload = request.files.get(f"{field}_file")
+        if upload is not None and upload.filename:
+            data[field] = [certificate_text(upload.stream.read(MAX_CERTIFICATE_BYTES + 1))]
     return saml_form.from_form(data)
 
 
@@ -63,7 +73,7 @@ def certificate_text(raw: bytes) -> str:
 
 
 def certificate_summary(pem: str) -> str:
-    """Describe the stored encryption certificate for the form (subject and expiry), or "" when there is none."""
+    """Describe a stored SP certificate for the form (subject and expiry), or "" when there is none."""
     if not pem:
         return ""
     try:
@@ -111,4 +121,5 @@ def form_context(
         "encryption_algorithms": list(ENCRYPTION_LABELS.items()),
         "key_transport_algorithms": list(KEY_TRANSPORT_LABELS.items()),
         "encryption_certificate_summary": certificate_summary(settings.encryption_certificate),
+        "signature_certificate_summary": certificate_summary(settings.signature_certificate),
     }

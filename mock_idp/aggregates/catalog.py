@@ -20,6 +20,8 @@ class AppCatalog(Aggregate):
     group_assignments: dict[str, frozenset[str]] = field(default_factory=dict)
     assigned_at: dict[str, datetime] = field(default_factory=dict, repr=False)
     """When each assignment was made, by ``{app_id}/{user_or_group_id}`` (the Admin API's ``created``)."""
+    priorities: dict[str, int] = field(default_factory=dict, repr=False)
+    """Each group assignment's ``priority`` (0 first), by ``{app_id}/{group_id}``."""
 
     def add(self, app: SamlApp, extras: AppExtras) -> None:
         self.apps[app.id] = app
@@ -44,15 +46,23 @@ class AppCatalog(Aggregate):
         for table in (self.apps, self.user_assignments, self.group_assignments, self.extras):
             table.pop(app_id, None)
 
-    def assign(self, app_id: str, assignee_id: str, at: datetime, *, group: bool) -> None:
+    def assign(self, app_id: str, assignee_id: str, at: datetime, *, group: bool, priority: int | None = None) -> None:
+        app = self.app(app_id).id
         table = self.group_assignments if group else self.user_assignments
-        table[self.app(app_id).id] |= {assignee_id}
-        self.assigned_at.setdefault(f"{app_id}/{assignee_id}", at)
+        key = f"{app}/{assignee_id}"
+        if group:
+            # Okta gives a new group assignment the next priority unless the request names one.
+            self.priorities[key] = priority if priority is not None else self.priorities.get(key, len(table[app]))
+            if assignee_id in table[app]:
+                self.assigned_at[key] = at
+        table[app] |= {assignee_id}
+        self.assigned_at.setdefault(key, at)
 
     def unassign(self, app_id: str, assignee_id: str, *, group: bool) -> None:
         table = self.group_assignments if group else self.user_assignments
         table[self.app(app_id).id] -= {assignee_id}
         self.assigned_at.pop(f"{app_id}/{assignee_id}", None)
+        self.priorities.pop(f"{app_id}/{assignee_id}", None)
 
     def is_assigned(self, app_id: str, user_id: str, group_ids: frozenset[str]) -> bool:
         """Whether the user (member of ``group_ids``) is assigned the app, directly or through a group."""

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from mock_idp.admin.records import ApiToken
 from mock_idp.aggregates.base import Aggregate, require
-from mock_idp.model import Group, User, UserStatus
+from mock_idp.model import Group, User, UserStatus, UserTimes
 
 
 @dataclass
@@ -21,6 +21,12 @@ class Directory(Aggregate):
     api_tokens: dict[str, ApiToken] = field(default_factory=dict, repr=False)
     created: dict[str, datetime] = field(default_factory=dict, repr=False)
     """When each user and group was created (the Admin API's ``created``)."""
+    user_times: dict[str, UserTimes] = field(default_factory=dict, repr=False)
+    """Each user's lifecycle instants: activated, status changed, last sign-in, password changed."""
+    membership_updated: dict[str, datetime] = field(default_factory=dict, repr=False)
+    """When each group's members last changed (the Admin API's ``lastMembershipUpdated``)."""
+    everyone_id: str | None = None
+    """The BUILT_IN "Everyone" group: every user is a member, nobody is added or removed."""
 
     # ------------------------------------------------------------------------------------------ users
 
@@ -37,40 +43,77 @@ class Directory(Aggregate):
         self.check_login_free(user.login)
         self.users[user.id] = user
         self.created[user.id] = at
+        active = user.status == "ACTIVE"
+        self.user_times[user.id] = UserTimes(
+            created=at,
+            activated=at if active else None,
+            status_changed=at if active else None,
+            last_updated=at,
+            password_changed=at,
+        )
+        if self.everyone_id is not None:
+            self.membership_updated[self.everyone_id] = at
 
     def user(self, user_id: str) -> User:
         return require(self.users, user_id, "user")
 
-    def set_status(self, user_id: str, status: UserStatus) -> None:
+    def set_status(self, user_id: str, status: UserStatus, at: datetime) -> None:
         self.users[user_id] = replace(self.users[user_id], status=status)
+        times = self.times_of(user_id)
+        activated = at if status == "ACTIVE" else times.activated
+        self.user_times[user_id] = replace(times, status_changed=at, last_updated=at, activated=activated)
 
-    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+    def set_password_hash(self, user_id: str, password_hash: str, at: datetime) -> None:
         self.users[user_id] = replace(self.users[user_id], password_hash=password_hash)
+        self.user_times[user_id] = replace(self.times_of(user_id), password_changed=at, last_updated=at)
+
+    def record_sign_in(self, user_id: str, at: datetime) -> None:
+        """Remember the user's latest sign-in (the Admin API's ``lastLogin``)."""
+        self.user_times[user_id] = replace(self.times_of(user_id), last_login=at)
+
+    def times_of(self, user_id: str) -> UserTimes:
+        return require(self.user_times, self.user(user_id).id, "user")
 
     # ------------------------------------------------------------------------------------------ groups
 
     def add_group(self, group: Group, at: datetime) -> None:
+        if group.type == "BUILT_IN":
+            if self.everyone_id is not None:
+                raise ValueError("the org already has its built-in Everyone group")
+            self.everyone_id = group.id
         self.groups[group.id] = group
         self.members[group.id] = frozenset()
         self.created[group.id] = at
+        self.membership_updated[group.id] = at
 
     def group(self, group_id: str) -> Group:
         return require(self.groups, group_id, "group")
 
-    def add_member(self, group_id: str, user_id: str) -> None:
+    def add_member(self, group_id: str, user_id: str, at: datetime) -> None:
         self.group(group_id)
         self.user(user_id)
+        if group_id == self.everyone_id or user_id in self.members[group_id]:
+            return
         self.members[group_id] = self.members[group_id] | {user_id}
+        self.membership_updated[group_id] = at
 
-    def remove_member(self, group_id: str, user_id: str) -> None:
-        self.members[group_id] = self.members[group_id] - {user_id}
+    def remove_member(self, group_id: str, user_id: str, at: datetime) -> None:
+        if group_id == self.everyone_id:
+            raise ValueError("everyone is a member of Everyone: remove the user from the org instead")
+        if user_id in self.members.get(group_id, frozenset()):
+            self.members[group_id] = self.members[group_id] - {user_id}
+            self.membership_updated[group_id] = at
 
     def group_members(self, group_id: str) -> frozenset[str]:
         self.group(group_id)
+        if group_id == self.everyone_id:
+            return frozenset(self.users)
         return self.members[group_id]
 
     def group_ids_of(self, user_id: str) -> frozenset[str]:
-        return frozenset(g for g, members in self.members.items() if user_id in members)
+        explicit = frozenset(g for g, members in self.members.items() if user_id in members)
+        everyone = self.everyone_id if self.everyone_id is not None and user_id in self.users else None
+        return explicit | {everyone} if everyone else explicit
 
     # ------------------------------------------------------------------------------------------ admins, tokens
 

@@ -171,6 +171,24 @@ def move_signature(root: etree._Element, ctx: OpContext, source: str, to: str) -
     insert_after_issuer(places[to], signature)
 
 
+@op("sign_twice", stages=("post_sign",))
+def sign_twice(root: etree._Element, ctx: OpContext, target: str = "response") -> None:
+    """Okta's key signs the ``target`` (response | assertion) a second time, over its first signature.
+
+    The new signature goes first and covers the element with the old one in it, so it verifies; the old one no
+    longer does (its digest now includes the new signature). Which one does the SP check? JustCall takes exactly
+    one enveloped signature per element: two make the response ambiguous, where wrapping variants start.
+    """
+    element = {"response": root, "assertion": root.find(q(SAML, "Assertion"))}.get(target)
+    if element is None:
+        raise ValueError(f"sign_twice: target must be response or assertion (present), got {target!r}")
+    if ctx.credential is None:
+        raise ValueError("sign_twice needs the IdP credential in the op context")
+    _signature_of(element, "sign_twice")
+    key_info = x509_key_info(ctx.credential.certificate.public_bytes(Encoding.DER))
+    sign_enveloped(root, element, SigningKey(rsa_key=ctx.credential.private_key), key_info)
+
+
 @op("sign_foreign_element", stages=("post_sign",))
 def sign_foreign_element(root: etree._Element, ctx: OpContext, evil: str | None = None) -> None:
     """Strip the real signatures and carry a genuine IdP signature over an embedded md:EntityDescriptor instead.

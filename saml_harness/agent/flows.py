@@ -246,7 +246,7 @@ def judge(ua: UserAgent, target: Target, page: Page, note: str = "") -> Outcome:
         outcome.sp_error_detail = page.find_text(f"{target.error_element_id}-detail")
         outcome.reference = page.find_text("sso-reference")
     if target.me_url:
-        outcome.identity = _who_am_i(ua, target)
+        outcome.identity, outcome.role = _who_am_i(ua, target)
         outcome.accepted = outcome.identity is not None
     elif on_sp and outcome.sp_error is None:
         outcome.accepted, outcome.identity = _judge_by_patterns(target, page)
@@ -266,7 +266,7 @@ def who_is_signed_in(ua: UserAgent, target: Target) -> str | None:
     """Ask the SP's who-am-I URL who this user agent is signed in as (None: nobody)."""
     if target.me_url is None:
         raise FlowError(f"{target.name!r} has no who-am-I URL ([identity] url) to ask who is signed in")
-    return _who_am_i(ua, target)
+    return _who_am_i(ua, target)[0]
 
 
 SAID_LIMIT = 300
@@ -288,17 +288,20 @@ def _trimmed(text: str, limit: int = SAID_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _who_am_i(ua: UserAgent, target: Target) -> str | None:
+def _who_am_i(ua: UserAgent, target: Target) -> tuple[str | None, str | None]:
+    """Return who the SP says is signed in, and their role when its answer names one (JustCall's ``role``)."""
     assert target.me_url is not None
     me = ua.request("GET", target.me_url, note="who am I")
     if me.status != 200:
-        return None
+        return None, None
     try:
         body = me.json()
     except ValueError:
-        return None
-    value = body.get(target.me_json_key) if isinstance(body, dict) else None
-    return str(value) if value else None
+        return None, None
+    if not isinstance(body, dict):
+        return None, None
+    value, role = body.get(target.me_json_key), body.get("role")
+    return (str(value) if value else None), (str(role) if value and role else None)
 
 
 def _judge_by_patterns(target: Target, page: Page) -> tuple[bool, str | None]:

@@ -15,6 +15,8 @@ class Outcome:
     """The SP established a session (its who-am-I answered with an identity)."""
     identity: str | None = None
     """Who the SP says is signed in, if anyone."""
+    role: str | None = None
+    """Their role, when the SP's who-am-I names one (JustCall's: Owner, Admin, Supervisor, Agent)."""
     sp_error: str | None = None
     """The user-visible error category the SP showed (a row of the help article, for JustCall)."""
     reason: str | None = None
@@ -31,9 +33,15 @@ class Outcome:
     """On a refusal at the SP: the HTTP status of its last answer."""
     sp_said: str | None = None
     """On a refusal at the SP: its visible error text (the target's failure element, else the page's text, trimmed)."""
+    signed_in_after: dict[str, object] | None = None
+    """For a logout case: who-am-I at each side afterwards (``sp``: the identity or None, ``okta``: bool)."""
 
     def summary(self) -> str:
         """Return one line for people: who got in, or what stopped them."""
+        if self.signed_in_after is not None:
+            after = self.signed_in_after
+            sp = f"signed in as {after['sp']}" if after.get("sp") else "signed out"
+            return f"after the logout: JustCall side {sp}, Okta {'signed in' if after.get('okta') else 'signed out'}"
         if self.accepted:
             return f"accepted: signed in as {self.identity}"
         if self.idp_error:

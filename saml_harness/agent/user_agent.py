@@ -7,6 +7,7 @@ each redirect, sign in when the IdP shows its form, submit the auto-POST form, a
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urljoin
@@ -99,6 +100,8 @@ class UserAgent:
         self.http.headers["User-Agent"] = "saml-harness/0.1 (protocol user agent)"
         self.timeout = timeout
         self.trace = Trace()
+        self.rewrite_redirect: Callable[[str], str] | None = None
+        """An attacker's hand on the browser: changes each redirect target before it is followed (agent ops)."""
         self._pool = ConnectionPool(timeout)
         self._closer = weakref.finalize(self, self._pool.close)
 
@@ -147,9 +150,12 @@ class UserAgent:
                 return page
             target = self.trace.hops[-1].location
             assert target is not None
+            note = ""
+            if self.rewrite_redirect is not None and (changed := self.rewrite_redirect(target)) != target:
+                target, note = changed, "the agent changed this request in transit"
             if page.status in (301, 302, 303):
                 method, data = "GET", None
-            page = self.request(method, target, data)
+            page = self.request(method, target, data, note)
         raise FlowError(f"more than {MAX_HOPS} redirects:\n{self.trace.render()}")
 
     def submit(self, page: Page, form: lxml.html.FormElement, overrides: dict[str, str] | None = None) -> Page:

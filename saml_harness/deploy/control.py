@@ -28,6 +28,10 @@ UNTIL_RESET = (
     "this scenario's setup steps ({steps}) change the deployment for every person and every later sign-in "
     "until it is reset: POST /reset here, or 'Reset the demo' on the Okta sign-in page"
 )
+BY_HAND = (
+    "; its agent steps ({steps}) change the request in transit, which a browser does not do: only the protocol "
+    "suite runs them"
+)
 
 
 @dataclass(frozen=True)
@@ -95,12 +99,10 @@ class ScenarioPicker:
         steps = ", ".join(op.name for op in scenario.setup)
         with self._lock:
             arm_scenario(self.deployment, scenario, email)
-            armed = Armed(
-                scenario.id,
-                email,
-                bool(steps),
-                UNTIL_RESET.format(steps=steps) if steps else "only this user's next sign-in carries the fault",
-            )
+            note = UNTIL_RESET.format(steps=steps) if steps else "only this user's next sign-in carries the fault"
+            if scenario.agent:
+                note += BY_HAND.format(steps=", ".join(op.name for op in scenario.agent))
+            armed = Armed(scenario.id, email, bool(steps), note)
             if armed.changes_deployment:
                 self.changed_by.append(armed)
         return armed

@@ -51,6 +51,11 @@ class IdpIdentity:
     next_credential: Credential | None = None
     """The key a rotation case activates (``--with-next-key``), so staging may learn it ahead of time."""
 
+    @property
+    def id_suffix(self) -> str:
+        """The tail the org's other ids share with the stored app id (Okta ids of one org end alike)."""
+        return self.app_id[-3:]
+
     def app_settings(self) -> dict[str, str]:
         """Keyword arguments of ``Org.create_saml_app`` that keep this identity's ids and issuer."""
         return {"id": self.app_id, "external_key": self.external_key, "link_id": self.link_id, "issuer": self.issuer}

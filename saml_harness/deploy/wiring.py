@@ -253,7 +253,9 @@ def seed_okta(okta: Org, demo: Demo) -> tuple[dict[str, str], dict[str, str]]:
     """Create the demo people, groups and Okta admin in the org; return people's ids by email, groups' by name."""
     admin = demo.okta_admin
     okta.add_admin(admin.email, str(admin.password), admin.role, admin.first_name, admin.last_name)
-    group_ids = {name: okta.add_group(name).id for name in demo.groups}
+    # "Everyone" comes with the org (BUILT_IN, every user a member): reuse groups the org already has.
+    existing = {group.name: group.id for group in okta.groups()}
+    group_ids = {name: existing.get(name) or okta.add_group(name).id for name in demo.groups}
     user_ids: dict[str, str] = {}
     for person in demo.people:
         user = okta.add_user(person.email, person.first_name, person.last_name, person.password)
@@ -339,6 +341,18 @@ def encrypt_assertions(
         )
 
 
+def sign_requests(deployment: Deployment, *, okta: bool = True, justcall: bool = True) -> None:
+    """Switch signed AuthnRequests on as the two admins would: JustCall's Sign AuthnRequests, then in Okta
+    Signature Certificate = JustCall's signing certificate and Signed Requests ticked (bundled SP only)."""
+    sp = deployment.bundled_sp  # Okta validates with JustCall's own signing certificate
+    slug = deployment.demo.account.slug
+    if justcall:
+        sp.set_sign_authn_requests(slug, True)
+    if okta:
+        certificate = sp.signing_certificate(slug).decode("ascii")
+        deployment.okta.update_saml_app(deployment.okta_app.id, request_signed=True, signature_certificate=certificate)
+
+
 def assign_people(okta: Org, demo: Demo, app: SamlApp, user_ids: dict[str, str], group_ids: dict[str, str]) -> None:
     """Step 5: assign people directly and the Sales group."""
     for person in demo.people:
@@ -368,6 +382,7 @@ def start_deployment(
     clock = MovableClock()
     idp_app = create_idp(
         {"ORG_NAME": org_name, "SECRET_KEY": secrets.token_hex(16), "KEY_SOURCE": keys, "CLOCK": clock}
+        | ({"ORG_ID_SUFFIX": identity.id_suffix} if identity else {})
     )
     # Whatever was opened is closed again if a later step fails (a database that refuses us, a bad seed):
     # a half-started deployment leaves no bound port, pooled connection or snapshot copy behind.
@@ -440,7 +455,10 @@ def start_external_deployment(
         identity = load_identity(spec.idp_state)
     org_name = identity.org_name if identity else demo.org_name
     clock = MovableClock()
-    idp_app = create_idp({"ORG_NAME": org_name, "SECRET_KEY": secrets.token_hex(16), "CLOCK": clock})
+    idp_app = create_idp(
+        {"ORG_NAME": org_name, "SECRET_KEY": secrets.token_hex(16), "CLOCK": clock}
+        | ({"ORG_ID_SUFFIX": identity.id_suffix} if identity else {})
+    )
     idp_server = LiveServer(idp_app, host, idp_port or (identity.port if identity else 0))
     idp_app.config["PUBLIC_URL"] = idp_server.url
     okta = org_of(idp_app)

@@ -66,6 +66,7 @@ def case_record(
             "sp_status": outcome.sp_status,
             "sp_said": outcome.sp_said,
             "summary": outcome.summary(),
+            "signed_in_after": outcome.signed_in_after,
         },
         "profile": profile,
         "problems": list(problems or []),
@@ -90,6 +91,7 @@ def case_record(
                 "idp_error": scenario.idp_error or None,
                 "acceptable": list(scenario.acceptable_outcomes),
                 "claims": getattr(scenario, "adjusted_by", "") or None,
+                "signed_in_after": dict(getattr(scenario, "signed_in_after", {})) or None,
             },
         }
     return record

@@ -11,10 +11,13 @@ move but not stop).
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from cryptography import x509
 
 from saml_harness.scenarios.evidence_kit import parse, parse_time, strings
 
@@ -26,8 +29,11 @@ BOUNDS = {
     "subject_confirmation.NotOnOrAfter": "//saml2:SubjectConfirmationData/@NotOnOrAfter",
     "authn_statement.SessionNotOnOrAfter": "//saml2:AuthnStatement/@SessionNotOnOrAfter",
     "request.IssueInstant": "/saml2p:AuthnRequest/@IssueInstant",
+    "certificate.NotBefore": "//ds:X509Certificate/text()",
+    "certificate.NotAfter": "//ds:X509Certificate/text()",
 }
-"""The instants a case can arrive at: ``<message part>.<attribute>``; ``request`` is the SP's AuthnRequest."""
+"""The instants a case can arrive at: ``<message part>.<attribute>``; ``request`` is the SP's AuthnRequest,
+``certificate`` the signing certificate the response's KeyInfo carries (RFC 5280 validity, whole seconds)."""
 PLUS = ("skew", "-skew")
 KEYS = {"at", "plus", "plus_seconds"}
 
@@ -69,7 +75,19 @@ class Arrival:
         if source is None:
             raise ValueError(f"arrive_at {self.at}: the flow sent no AuthnRequest to read it from")
         values = strings(parse(source), BOUNDS[self.at])
+        if self.at.startswith("certificate.") and values:
+            values = [_validity_bound(dict.fromkeys(values), self.at)]
         if len(values) != 1:
             raise ValueError(f"arrive_at {self.at}: expected one value in the message, found {len(values)}")
         skew = {"skew": skew_s, "-skew": -skew_s, "": 0}[self.plus]
         return parse_time(values[0]) + timedelta(seconds=skew + self.plus_seconds)
+
+
+def _validity_bound(certificates: dict[str, None], at: str) -> str:
+    """Return the signing certificate's NotBefore or NotAfter (ISO) from its base64 DER (one certificate)."""
+    if len(certificates) != 1:
+        raise ValueError(f"arrive_at {at}: the response carries {len(certificates)} different certificates")
+    der = base64.b64decode("".join(next(iter(certificates)).split()))
+    certificate = x509.load_der_x509_certificate(der)
+    bound = certificate.not_valid_before_utc if at.endswith("NotBefore") else certificate.not_valid_after_utc
+    return bound.isoformat()

@@ -160,6 +160,20 @@ def _moved(root: etree._Element, sent: Sent, source: str, to: str) -> str | None
     return None
 
 
+@evidence("sign_twice")
+def _signed_twice(root: etree._Element, sent: Sent, target: str = "response") -> str | None:
+    element = {"response": root, "assertion": root.find(q(SAML, "Assertion"))}.get(target)
+    if element is None:
+        return f"no {target} in the response"
+    signatures = [child for child in element if local(child) == "Signature"]
+    if len(signatures) != 2:
+        return f"the {target} carries {len(signatures)} signatures, not two"
+    trusted = sent.trusted_certificate()
+    if trusted is not None and not all(dsig_check.verifies_with_certificate(s, trusted) for s in signatures):
+        return f"the {target}'s two SignatureValues are not both by the trusted key"
+    return None
+
+
 @evidence("sign_foreign_element")
 def _foreign_element(root: etree._Element, sent: Sent, evil: str | None = None) -> str | None:
     assertion = root.find(q(SAML, "Assertion"))

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from saml_harness.agent.flows import FLOWS, SP_INITIATED
+from saml_harness.agent.tampering import AGENT_OPS
 from saml_harness.data import EXPECTATIONS_DIR, SCENARIO_DIR
 from saml_harness.scenarios.arrival import Arrival
 
-EXPECTS = ("accept", "reject", "idp_error")
+EXPECTS = ("accept", "reject", "idp_error", "logout")
 LEVELS = ("MUST", "SHOULD", "POLICY")
 TROUBLESHOOTING_ROWS = ("Invalid SAML response", "not assigned", "Attributes missing", "Certificate error")
 """The four rows of the help article's Troubleshooting table, spelled as the article spells them."""
@@ -23,6 +24,19 @@ PRELUDES = ("", "sign_in_then_out")
 SECURITY_PREFIX = "security_"
 """Catalogue files named ``security_*.toml`` form the security suite; the rest are the conformance suite."""
 AFTERS = ("", "replay")
+LOGOUTS = (
+    "sp",
+    "okta",
+    "unsigned_request",
+    "other_key_request",
+    "other_person_request",
+    "replayed_request",
+)
+"""How an ``expect = "logout"`` case logs out after signing in: Sign out at JustCall (``sp``) or at Okta (``okta``),
+or a LogoutRequest delivered to the SP through the person's browser: unsigned, signed by a key the SP does not
+trust, signed by Okta but naming another person, or Okta's own LogoutRequest sent again after a new sign-in."""
+SIDES = ("sp", "okta")
+"""The two sides a logout case asks who is signed in afterwards (``signed_in_after``)."""
 OUTCOMES = ("accept", "reject", "idp_error")
 """What an SP (or the IdP) can do with a login: the words ``expect`` and ``acceptable`` use."""
 IMPERSONATION_RULES = ("other_identity", "any_session")
@@ -51,6 +65,7 @@ FIELDS = {
     "flows",
     "user",
     "setup",
+    "agent",
     "pre_sign",
     "post_sign",
     "signing",
@@ -73,6 +88,9 @@ FIELDS = {
     "signed_identities",
     "judge",
     "claims",
+    "role",
+    "logout",
+    "signed_in_after",
 }
 
 
@@ -105,6 +123,8 @@ class Scenario:
     flows: tuple[str, ...] = FLOWS
     user: str = "assigned"
     setup: tuple[Op, ...] = ()
+    agent: tuple[Op, ...] = ()
+    """What the person's own browser changes in transit (``saml_harness.agent.tampering``), e.g. a signed request."""
     pre_sign: tuple[Op, ...] = ()
     post_sign: tuple[Op, ...] = ()
     signing: Mapping[str, Any] = field(default_factory=dict)
@@ -134,8 +154,14 @@ class Scenario:
     """One of ``JUDGE_MODES`` (default ``identity`` for markup attacks, else ``outcome``)."""
     claims: tuple[str, ...] = ()
     """The JustCall policies (``CLAIMS``) this scenario's expectation depends on; a target's claims decide them."""
+    role: str = ""
+    """The role the person must have once signed in (JustCall's group-to-role mapping; its who-am-I says it)."""
     adjusted_by: str = ""
     """Set by ``scenarios.claims.for_target`` (never in TOML): which target claim changed the expectation."""
+    logout: str = ""
+    """One of ``LOGOUTS`` for ``expect = "logout"``: how the person logs out after signing in."""
+    signed_in_after: Mapping[str, bool] = field(default_factory=dict)
+    """For ``expect = "logout"``: whether each side (``sp``, ``okta``) must still know the person afterwards."""
 
     @property
     def acceptable_outcomes(self) -> tuple[str, ...]:
@@ -203,6 +229,8 @@ class Scenario:
             "signed_identities": list(self.signed_identity_templates),
             "judge": self.judge_mode,
             "claims": list(self.claims),
+            "logout": self.logout or None,
+            "signed_in_after": dict(self.signed_in_after) or None,
         }
 
 
@@ -223,7 +251,7 @@ def parse_scenario(raw: Mapping[str, Any], source: str) -> Scenario:
     if unknown:
         raise ValueError(f"{source}: {raw.get('id', '?')}: unknown keys {sorted(unknown)}")
     data = dict(raw)
-    for stage in ("setup", "pre_sign", "post_sign"):
+    for stage in ("setup", "agent", "pre_sign", "post_sign"):
         data[stage] = tuple(Op.parse(op) for op in data.get(stage, ()))
     if "flows" in data:
         data["flows"] = tuple(data["flows"])
@@ -309,12 +337,18 @@ def lint(
         if s.arrive_at is not None and (s.after or s.time_at_idp_sign_in):
             problems.append(f"{where}: arrive_at stops the clock; it cannot be combined with after or time passing")
         problems += _lint_verdict_fields(s, where)
+        problems += _lint_logout(s, where)
         for op in (*s.pre_sign, *s.post_sign):
             if op.name not in idp:
                 problems.append(f"{where}: unknown IdP mutation op {op.name!r}")
         for op in s.setup:
             if op.name not in setup:
                 problems.append(f"{where}: unknown setup op {op.name!r}")
+        for op in s.agent:
+            if op.name not in AGENT_OPS:
+                problems.append(f"{where}: unknown agent op {op.name!r}; known: {sorted(AGENT_OPS)}")
+        if s.agent and s.flows != (SP_INITIATED,):
+            problems.append(f"{where}: agent ops change the SP's request, so the case runs only {SP_INITIATED!r}")
         if signing:
             for key in s.signing:
                 if key not in signing:
@@ -325,6 +359,22 @@ def lint(
                     problems.append(f"{where}: unknown requirement id {requirement!r}")
             if s.suite == "security" and not s.requirements:
                 problems.append(f"{where}: a security scenario must trace at least one requirement")
+    return problems
+
+
+def _lint_logout(s: Scenario, where: str) -> list[str]:
+    """A logout case says how the person logs out and what each side must know of them afterwards."""
+    problems: list[str] = []
+    if s.expect != "logout":
+        if s.logout or s.signed_in_after:
+            problems.append(f"{where}: logout and signed_in_after belong to expect = 'logout' cases")
+        return problems
+    if s.logout not in LOGOUTS:
+        problems.append(f"{where}: logout {s.logout!r} is not one of {LOGOUTS}")
+    if set(s.signed_in_after) != set(SIDES) or not all(isinstance(v, bool) for v in s.signed_in_after.values()):
+        problems.append(f"{where}: signed_in_after must give true or false for each of {SIDES}")
+    if s.injects_fault or s.after or s.prelude or s.acceptable or s.arrive_at is not None:
+        problems.append(f"{where}: a logout case injects no response fault and has no after, prelude or acceptable")
     return problems
 
 

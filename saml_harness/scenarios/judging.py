@@ -12,6 +12,7 @@ from saml_harness.scenarios.catalogue import Scenario
 from saml_harness.scenarios.claims import for_target
 from saml_harness.scenarios.evidence import check_evidence, issue_instant
 from saml_harness.scenarios.evidence_kit import TIME_TOLERANCE, parse
+from saml_harness.scenarios.request_evidence import request_problems
 from saml_harness.scenarios.runner import placeholders, run_scenario
 from saml_harness.scenarios.verdicts import PASS, POLICY_DIFFERENCE, Verdict, classify, signed_identities
 
@@ -23,7 +24,7 @@ def harness_problems(outcome: Outcome) -> list[str]:
 
 def needs_delivery(scenario: Scenario) -> bool:
     """Whether the IdP must have sent a response carrying the fault (so its evidence can be checked)."""
-    return scenario.expect != "idp_error" and (
+    return scenario.expect not in ("idp_error", "logout") and (
         scenario.injects_fault
         or bool(scenario.time_at_idp_sign_in)
         or scenario.arrive_at is not None
@@ -74,6 +75,18 @@ def same_account(scenario: Scenario, outcome: Outcome, verdict: Verdict, bundled
     )
 
 
+def same_role(scenario: Scenario, outcome: Outcome, verdict: Verdict) -> Verdict:
+    """A case that names a role (group-to-role mapping) passes only if the person got it: a wrong role is a wrong login.
+
+    Group mapping is JustCall's rule, not SAML's, so a different role is a policy difference (red on the justcall
+    profile); the SP must say the role in its who-am-I answer.
+    """
+    if not scenario.role or verdict.cls != PASS or not outcome.accepted or outcome.role == scenario.role:
+        return verdict
+    shown = "no role" if outcome.role is None else f"role {outcome.role}"
+    return Verdict(POLICY_DIFFERENCE, f"the SP signed in {outcome.identity} with {shown}, not {scenario.role}")
+
+
 def idp_problems(scenario: Scenario, outcome: Outcome) -> list[str]:
     """An ``idp_error`` case is about our mock Okta: it must show the page and send no response."""
     if scenario.expect != "idp_error" or outcome.accepted:
@@ -84,6 +97,17 @@ def idp_problems(scenario: Scenario, outcome: Outcome) -> list[str]:
     if outcome.trace.messages("SAMLResponse"):
         problems.append("expected no SAMLResponse from the IdP, but one was sent")
     return problems
+
+
+def okta_logout_problems(scenario: Scenario, outcome: Outcome) -> list[str]:
+    """A logout case also checks our mock Okta: its session must have ended (or stayed) as the scenario says."""
+    after = outcome.signed_in_after
+    if scenario.expect != "logout" or after is None:
+        return []
+    wanted = scenario.signed_in_after.get("okta")
+    if after.get("okta") is wanted:
+        return []
+    return [f"Okta's session {'stayed' if after.get('okta') else 'ended'}, expected signed_in_after.okta = {wanted}"]
 
 
 @dataclass
@@ -105,7 +129,9 @@ def judge_scenario(scenario: Scenario, flow: str, deployment: Deployment, ua: Us
     values = placeholders(deployment, identity)
     verdict = classify(scenario, outcome, deployment.target, signed_identities(scenario, values))
     verdict = same_account(scenario, outcome, verdict, deployment.bundled, identity)
-    problems = harness_problems(outcome) + idp_problems(scenario, outcome)
+    verdict = same_role(scenario, outcome, verdict)
+    problems = harness_problems(outcome) + idp_problems(scenario, outcome) + okta_logout_problems(scenario, outcome)
+    problems += [f"request not as the case needs: {p}" for p in request_problems(scenario, outcome, values)]
     response = outcome.trace.last_response
     problems += arrival_problems(scenario, outcome, deployment)
     if needs_delivery(scenario):

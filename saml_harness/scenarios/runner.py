@@ -9,11 +9,13 @@ from mock_idp.faults import FaultPlan
 from mock_idp.faults import Op as IdpOp
 from saml_harness.agent.flows import SP_INITIATED, judge, run_flow
 from saml_harness.agent.outcome import Outcome
+from saml_harness.agent.tampering import rewriter
 from saml_harness.agent.trace import decode_post
 from saml_harness.agent.user_agent import UserAgent
 from saml_harness.deploy.wiring import Deployment
 from saml_harness.scenarios.arrival import Arrival
 from saml_harness.scenarios.catalogue import Op, Scenario, fill
+from saml_harness.scenarios.logout_runs import run_logout
 from saml_harness.scenarios.setup_ops import apply_setup
 
 
@@ -64,6 +66,9 @@ def arm_scenario(deployment: Deployment, scenario: Scenario, email: str) -> None
 def run_scenario(deployment: Deployment, scenario: Scenario, flow: str, ua: UserAgent | None = None) -> Outcome:
     """Prepare the deployment as the scenario says, run ``flow`` for its user, and return the Outcome."""
     ua = ua or UserAgent()
+    if scenario.expect == "logout":
+        arm_scenario(deployment, scenario, deployment.credentials(scenario.user).username)
+        return run_logout(deployment, scenario, flow, ua)
     credentials = deployment.credentials(scenario.user)
     if scenario.prelude == "sign_in_then_out":
         first = run_flow(SP_INITIATED, ua, deployment.target, deployment.idp, credentials)
@@ -76,15 +81,23 @@ def run_scenario(deployment: Deployment, scenario: Scenario, flow: str, ua: User
     before_response_post = None
     if scenario.arrive_at is not None:
         before_response_post = stop_the_clock_on_arrival(deployment, scenario.arrive_at, ua)
-    outcome = run_flow(
-        flow,
-        ua,
-        deployment.target,
-        deployment.idp,
-        credentials,
-        before_sign_in=before_sign_in,
-        before_response_post=before_response_post,
-    )
+    if scenario.agent:
+        values = placeholders(deployment, credentials.username)
+        ua.rewrite_redirect = rewriter(
+            (op.name, {k: fill(v, values) for k, v in op.args.items()}) for op in scenario.agent
+        )
+    try:
+        outcome = run_flow(
+            flow,
+            ua,
+            deployment.target,
+            deployment.idp,
+            credentials,
+            before_sign_in=before_sign_in,
+            before_response_post=before_response_post,
+        )
+    finally:
+        ua.rewrite_redirect = None
     if scenario.after == "replay":
         outcome = replay(deployment, outcome)
     return outcome

@@ -12,7 +12,8 @@ from typing import Any
 
 from mock_idp.admin.records import GroupAttributeStatement
 from mock_idp.keys import make_credential
-from saml_harness.deploy.wiring import Deployment, encrypt_assertions, update_trust
+from saml_harness.deploy.single_logout import single_logout
+from saml_harness.deploy.wiring import Deployment, encrypt_assertions, sign_requests, update_trust
 from saml_harness.scenarios.catalogue import Op
 from saml_xmlns import ATTRNAME_UNSPECIFIED
 
@@ -37,11 +38,21 @@ BUNDLED_ONLY = frozenset(
         "sp_encrypt_assertions",
         "sp_rotate_encryption_certificate",
         "sp_map_group_role",
-        # Okta encrypts to JustCall's own encryption certificate, which only the bundled SP hands out.
+        "sp_sign_authn_requests",
+        "sp_rotate_signing_certificate",
+        # Okta encrypts to (validates with) JustCall's own certificate, which only the bundled SP hands out.
         "okta_encrypt_assertions",
+        "okta_require_signed_requests",
+        "sp_single_logout",
+        "okta_single_logout",
     }
 )
 """Setup steps that change the bundled SP's own settings; an external target cannot be changed so."""
+
+SIGNS_REQUESTS = frozenset({"sp_sign_authn_requests"})
+"""Setup steps after which the SP's AuthnRequest must arrive signed (the query's SigAlg and Signature)."""
+ABOUT_SIGNED_REQUESTS = SIGNS_REQUESTS | {"okta_require_signed_requests"}
+"""Setup steps whose cases are about the request: its evidence is in the SAMLRequest sent, not in a response."""
 
 NEEDS_TRUST_UPDATE = frozenset({"sp_upload_active_certificate"})
 """Setup steps that tell the SP a new IdP certificate: an external target needs a ``[trust]`` table for them."""
@@ -150,6 +161,36 @@ def okta_encrypt_assertions(
 def sp_rotate_encryption_certificate(d: Deployment, email: str) -> None:
     """JustCall admin generates a new encryption certificate and does not upload it to Okta."""
     d.bundled_sp.rotate_encryption_certificate(d.demo.account.slug)
+
+
+@setup_op
+def sp_single_logout(d: Deployment, email: str) -> None:
+    """JustCall admin turns Single Logout on and pastes Okta's Single Logout URL."""
+    single_logout(d, okta=False)
+
+
+@setup_op
+def okta_single_logout(d: Deployment, email: str) -> None:
+    """Okta admin enables Single Logout: JustCall's SLO URL and SP Issuer, its signing certificate uploaded."""
+    single_logout(d, justcall=False)
+
+
+@setup_op
+def sp_sign_authn_requests(d: Deployment, email: str) -> None:
+    """JustCall admin turns on Sign AuthnRequests (Settings -> Security -> Single Sign-On)."""
+    sign_requests(d, okta=False)
+
+
+@setup_op
+def okta_require_signed_requests(d: Deployment, email: str) -> None:
+    """Okta admin uploads JustCall's signing certificate as the Signature Certificate and ticks Signed Requests."""
+    sign_requests(d, justcall=False)
+
+
+@setup_op
+def sp_rotate_signing_certificate(d: Deployment, email: str) -> None:
+    """JustCall admin generates a new signing certificate and does not upload it to Okta."""
+    d.bundled_sp.rotate_signing_certificate(d.demo.account.slug)
 
 
 @setup_op

@@ -73,6 +73,8 @@ def classify(scenario: Scenario, outcome: Outcome, target: Target, signed: Colle
     impersonation = _impersonation(scenario, outcome, {s.lower() for s in signed})
     if impersonation:
         return Verdict(IMPERSONATION, impersonation)
+    if scenario.expect == "logout":
+        return _logout(scenario, outcome, target)
     if scenario.judge_mode == "identity" and did in ("accept", "reject"):
         return _by_identity(scenario, outcome, target, did)
     if did in scenario.acceptable_outcomes:
@@ -102,6 +104,26 @@ def _impersonation(scenario: Scenario, outcome: Outcome, signed: set[str]) -> st
         names = ", ".join(sorted(signed)) or "nobody"
         return f"the SP signed in {outcome.identity}, whom the genuinely signed content does not name ({names})"
     return None
+
+
+# A session that should have ended and did not, and a session ended by a logout message the SP must refuse (no
+# signature, an untrusted key, a replay), are both must_violations (SAML Profiles 4.4.4.1, Core 3.7.3): the second
+# lets anyone on the network sign a person out, but nobody gains a session by it, so it is not an impersonation.
+def _logout(scenario: Scenario, outcome: Outcome, target: Target) -> Verdict:
+    after = outcome.signed_in_after
+    if after is None:
+        return Verdict(FALSE_REJECT, f"the sign-in before the logout failed: {outcome.summary()}")
+    kept = after.get("sp") is not None
+    clause = f" ({scenario.spec})" if scenario.spec else ""
+    if scenario.signed_in_after.get("sp") is False and kept:
+        return Verdict(MUST_VIOLATION, f"the SP kept {after['sp']}'s session after the logout{clause}")
+    if scenario.signed_in_after.get("sp") is True and not kept:
+        return Verdict(MUST_VIOLATION, f"the SP ended the session on a logout it must refuse{clause}: {scenario.title}")
+    if target.bundled and scenario.reason and outcome.reason != scenario.reason:
+        return Verdict(
+            POLICY_DIFFERENCE, f"the SP kept the session but logged reason {outcome.reason!r}, not {scenario.reason!r}"
+        )
+    return Verdict(PASS, "the SP session " + ("stayed, as required" if kept else "ended, as required"))
 
 
 def _by_identity(scenario: Scenario, outcome: Outcome, target: Target, did: str) -> Verdict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -94,6 +95,28 @@ def open_okta_app(page: Page, label: str = "JustCall") -> None:
 def open_tab(page: Page, name: str) -> None:
     """Click an app tab (General, Sign On, Assignments)."""
     page.get_by_role("navigation", name="Application tabs").get_by_role("link", name=name, exact=True).click()
+
+
+def open_edit_saml_settings(page: Page, advanced: bool = False) -> None:
+    """The app's General tab -> Edit SAML Settings (the Configure SAML form), with Show Advanced Settings open."""
+    page.get_by_role("link", name="Edit SAML Settings").click()
+    expect(page.get_by_role("heading", name="Configure SAML")).to_be_visible()
+    if advanced:
+        page.get_by_text("Show Advanced Settings").click()
+
+
+def save_saml_settings(page: Page) -> None:
+    """Save the Configure SAML form; Okta returns to the General tab only when it took the settings."""
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("heading", name="Configure SAML")).to_have_count(0)
+
+
+def download(page: Page, link: str, into: Path) -> Path:
+    """Click a download link and keep the file at ``into`` (the certificates one console hands to the other)."""
+    with page.expect_download() as started:
+        page.get_by_role("link", name=link).click()
+    started.value.save_as(into)
+    return into
 
 
 def certificate_row(page: Page, status: str) -> Locator:

@@ -6,7 +6,6 @@ import base64
 import textwrap
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from click.testing import CliRunner, Result
 from cryptography import x509
@@ -17,6 +16,7 @@ from lxml import etree
 from signxml import XMLSigner
 from signxml.algorithms import CanonicalizationMethod
 
+from saml_harness.data import okta_interop_dir
 from saml_harness.diagnose.command import diagnose_command
 from saml_xmlns import CM_BEARER, DS, NAMEID_EMAIL, NAMEID_ENTITY, SAML, SAMLP, STATUS_SUCCESS, XS, XSI, q
 
@@ -27,7 +27,7 @@ REQUEST_ID = "_4f8e2a1c-9b7d-4c3e-8a6f-1d2e3f4a5b6c"
 NOW = datetime(2026, 11, 29, 12, 0, 0, 123000, tzinfo=UTC)
 EMAIL = "jane.doe@acme-corp.example"
 FIRST, LAST = "Janette", "Doerfler"
-OKTA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "interop" / "okta"
+OKTA_DIR = okta_interop_dir()
 """The real Okta captures (third-party test data) next to the repository; tests skip when it is absent."""
 
 

@@ -95,3 +95,19 @@ def test_sign_in_page_scenario_picker_arms_the_chosen_fault(deployment: Deployme
 def test_sign_in_page_has_no_picker_outside_serve_mode(deployment: Deployment) -> None:
     page = UserAgent().get(f"{deployment.idp_url}/login/login.htm")
     assert page.form_with("username", "password") is not None and page.form_with("scenario") is None
+
+
+def test_arming_a_case_with_agent_steps_says_a_browser_does_not_take_them(control: str, deployment: Deployment) -> None:
+    body = {
+        "scenario": "signed_requests.acs_url_changed_after_signing",
+        "user": deployment.demo.person("assigned").email,
+    }
+    answer = post(control, body)
+    assert answer.status_code == 200, answer.text
+    assert "agent steps (set_request_attribute)" in answer.json()["note"]
+    # The setup steps did change the deployment: JustCall now signs, and Okta validates with its certificate.
+    app = deployment.okta.get_app(deployment.okta_app.id)
+    assert app.request_signed and app.signature_certificate
+    outcome = run_flow(SP_INITIATED, UserAgent(), deployment.target, deployment.idp, deployment.credentials("assigned"))
+    sent = [hop.url for hop in outcome.trace.hops if any(m.param == "SAMLRequest" for m in hop.saml)]
+    assert outcome.accepted and len(sent) == 1 and "&Signature=" in sent[0]

@@ -77,6 +77,9 @@ def test_two_deployments_from_one_state_have_the_same_issuer_sso_path_and_certif
             okta, app = deployment.okta, deployment.app
             outcome = sp_initiated(UserAgent(), deployment.target, deployment.credentials("assigned"))
             assert outcome.accepted, outcome.explain()
+            # Okta ids of one org share a tail: the org's people and groups end like the stored app's ids.
+            ids = [app.external_key, app.link_id, okta.org_id, *(u.id for u in okta.users())]
+            assert all(i.endswith(app.id[-3:]) for i in ids), ids
             seen.append((okta.issuer(app), urlsplit(okta.sso_url(app)).path, okta.active_certificate_pem(app.id)))
         finally:
             deployment.stop()

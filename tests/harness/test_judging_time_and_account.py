@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from saml_harness.agent.outcome import Outcome
 from saml_harness.scenarios.catalogue import parse_scenario
-from saml_harness.scenarios.judging import same_account, time_passed_problems
+from saml_harness.scenarios.judging import same_account, same_role, time_passed_problems
 from saml_harness.scenarios.verdicts import PASS, POLICY_DIFFERENCE, Verdict
 
 ACCEPT = parse_scenario({"id": "a", "title": "t", "expect": "accept", "level": "POLICY", "policy": "p"}, "x.toml")
@@ -35,3 +35,13 @@ def test_a_response_made_after_the_time_passed_is_evidence() -> None:
     assert time_passed_problems(waits, _response(datetime.now(UTC) + timedelta(seconds=660))) == []
     late = time_passed_problems(waits, _response(datetime.now(UTC)))
     assert late and "not after 660 s passed" in late[0]
+
+
+def test_a_case_naming_a_role_passes_only_with_that_role() -> None:
+    admin = parse_scenario({"id": "g", "title": "t", "expect": "accept", "role": "Admin"}, "x.toml")
+    assert same_role(admin, Outcome(accepted=True, identity=USER, role="Admin"), PASSED) is PASSED
+    wrong = same_role(admin, Outcome(accepted=True, identity=USER, role="Agent"), PASSED)
+    assert wrong.cls == POLICY_DIFFERENCE and "role Agent, not Admin" in wrong.reason
+    unsaid = same_role(admin, Outcome(accepted=True, identity=USER), PASSED)
+    assert unsaid.cls == POLICY_DIFFERENCE and "no role" in unsaid.reason
+    assert same_role(ACCEPT, Outcome(accepted=True, identity=USER, role="Agent"), PASSED) is PASSED

@@ -111,10 +111,12 @@ def test_stamping_records_the_current_hash_once_per_claim(tmp_path: Path) -> Non
 
 
 def test_forgetting_survivors_keeps_the_killed_and_reruns_the_rest(tmp_path: Path) -> None:
-    meta = _meta(tmp_path, {"m.x_f__mutmut_1": 1, "m.x_f__mutmut_2": 0, "m.x_f__mutmut_3": None}, {"x_f": "h"})
-    assert forget_survivors(tmp_path) == 1
+    codes = {"m.x_f__mutmut_1": 1, "m.x_f__mutmut_2": 0, "m.x_f__mutmut_3": None, "m.x_f__mutmut_4": 0}
+    meta = _meta(tmp_path, codes, {"x_f": "h"})
+    assert forget_survivors(tmp_path, explained={"m.x_f__mutmut_4"}) == 1
     assert json.loads(meta.read_text())["exit_code_by_key"] == {
         "m.x_f__mutmut_1": 1,
         "m.x_f__mutmut_2": None,
         "m.x_f__mutmut_3": None,
+        "m.x_f__mutmut_4": 0,
     }

@@ -109,3 +109,21 @@ def test_role_rules() -> None:
     assert role_at_login([], mappings, "Agent", current_role="Supervisor", every_login=True) == "Agent"
     assert role_at_login(["S"], mappings, "Agent", current_role="Supervisor", every_login=True) is None
     assert role_at_login(["S"], mappings, "Agent", current_role="Agent", every_login=False) is None
+
+
+def test_admin_downloads_the_signing_certificate_made_once_and_rotated(client: FlaskClient, jc: JustCall) -> None:
+    become(client, jc, ADMIN)
+    page = client.get(SETTINGS)
+    assert "upload it to Okta as the Signature Certificate" in (page_text(page, "signing-certificate-section") or "")
+    download = client.get(f"{SETTINGS}/signing-certificate.pem")
+    assert download.status_code == 200 and download.mimetype == "application/x-pem-file"
+    assert download.data.startswith(b"-----BEGIN CERTIFICATE-----") and b"PRIVATE KEY" not in download.data
+    assert client.get(f"{SETTINGS}/signing-certificate.pem").data == download.data == jc.signing_certificate(SLUG)
+    assert jc.advanced_settings(SLUG).signing_certificate_pem == download.data
+    assert jc.rotate_signing_certificate(SLUG) != download.data
+    assert jc.encryption_certificate(SLUG) != jc.signing_certificate(SLUG)
+
+
+def test_agents_cannot_download_the_signing_certificate(client: FlaskClient, jc: JustCall) -> None:
+    become(client, jc, AGENT)
+    assert client.get(f"{SETTINGS}/signing-certificate.pem").status_code == 403

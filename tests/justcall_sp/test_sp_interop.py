@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -11,10 +10,11 @@ from cryptography import x509
 from justcall_sp.acs.pipeline import Expectations, Findings, decode_input, validate_response
 from justcall_sp.acs.reasons import Reject
 from justcall_sp.acs.subject import PendingRequest
+from saml_harness.data import okta_interop_dir
 
 pytestmark = pytest.mark.interop
 
-OKTA = Path(__file__).resolve().parents[3] / "shared" / "interop" / "okta"
+OKTA = okta_interop_dir()
 ISSUE_INSTANT = datetime(2016, 7, 25, 23, 20, 30, tzinfo=UTC)
 REQUEST_ID = "_15f66d2d-628b-4d9b-a99e-089d8da862e1"
 

@@ -86,6 +86,30 @@ def test_parser_does_not_expand_entities_even_if_asked() -> None:
     assert refused.value.reason == "input.dtd"
 
 
+# Each layer of the DTD defense holds on its own (the mutation run cannot show it: an earlier layer always wins).
+DTD_DOCUMENT = b'<!DOCTYPE r [<!ENTITY e "expanded">]><r>&e;</r>'
+
+
+def test_the_parser_alone_neither_expands_entities_nor_loads_a_dtd() -> None:
+    parser = decode._parser()
+    root = etree.fromstring(DTD_DOCUMENT, parser)
+    assert "expanded" not in "".join(root.itertext())
+
+
+def test_parse_xml_alone_refuses_a_dtd_the_byte_check_did_not_see() -> None:
+    with pytest.raises(Reject) as refused:
+        decode.parse_xml(DTD_DOCUMENT)
+    assert refused.value.reason == "input.dtd"
+
+
+def test_a_utf16_document_cannot_hide_a_doctype_from_the_byte_check() -> None:
+    hidden = DTD_DOCUMENT.decode().encode("utf-16")
+    decode.check_no_dtd(hidden)  # the markers are not in these bytes...
+    with pytest.raises(Reject) as refused:
+        decode.parse_xml(hidden)  # ...so NUL bytes are refused before any parser sees them
+    assert refused.value.reason == "input.not_xml"
+
+
 def test_parse_refuses_undeclared_entity() -> None:
     with pytest.raises(Reject) as refused:
         decode.parse_xml(b"<r>&e;</r>")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,9 +15,10 @@ from mock_idp.faults import FaultPlan
 from mock_idp.keys import Credential, KeyPool, make_credential
 from mock_idp.model import SamlApp, User
 from mock_idp.org import Org, utc_now
+from saml_harness.data import okta_interop_dir
 from saml_xmlns import ENC_AES256_CBC, ENC_TYPE_ELEMENT, ENC_TYPE_ENCRYPTED_KEY, KT_RSA_1_5, KT_RSA_OAEP_MGF1P
 
-REAL_SAMPLE = Path("/work/shared/interop/okta/oktaenc_response.xml")
+REAL_SAMPLE = okta_interop_dir() / "oktaenc_response.xml"
 
 
 @pytest.fixture

@@ -55,6 +55,7 @@ def test_app_links_list_the_dashboard_tiles(
         justcall.id,
     )
     assert link["appAssignmentId"].startswith("0ua")
+    assert link["logoUrl"] == f"{org.public_url}/assets/img/logos/default.png", "the app's logo, as its _links.logo"
     org.deactivate_app(justcall.id)
     assert api(client, "GET", f"/users/{ann.id}/appLinks", token).get_json() == []
 
@@ -64,7 +65,7 @@ def test_groups(client: FlaskClient, org: Org, token: str, ann: User) -> None:
     org.add_group("Engineering")
     org.add_user_to_group(sales.id, ann.id)
     names = [g["profile"]["name"] for g in api(client, "GET", "/groups", token).get_json()]
-    assert names == ["Sales", "Engineering"]
+    assert names == ["Everyone", "Sales", "Engineering"], "the org is made with its built-in Everyone group"
     assert [g["id"] for g in api(client, "GET", "/groups?q=sal", token).get_json()] == [sales.id]
     group = api(client, "GET", f"/groups/{sales.id}", token).get_json()
     assert group["type"] == "OKTA_GROUP" and group["objectClass"] == ["okta:user_group"]
