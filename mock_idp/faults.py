@@ -53,6 +53,7 @@ SIGNING_OVERRIDES = frozenset(
         "key_transport",
         "encryption_key",
         "encrypted_extra_assertion",
+        "encoding",
     }
 )
 """Keys allowed in ``FaultPlan.signing``: the signature settings and the Assertion Encryption ones."""
@@ -125,6 +126,8 @@ class FaultPlan:
         unknown = set(self.signing) - SIGNING_OVERRIDES
         if unknown:
             raise ValueError(f"unknown signing overrides {sorted(unknown)}; allowed: {sorted(SIGNING_OVERRIDES)}")
+        if self.signing.get("encoding", "UTF-8") not in ("UTF-8", "UTF-16"):
+            raise ValueError(f"signing encoding must be UTF-8 or UTF-16, got {self.signing['encoding']!r}")
         for stage in STAGES:
             for step in getattr(self, stage):
                 step.check(stage)

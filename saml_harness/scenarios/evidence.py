@@ -7,6 +7,7 @@ wrong reason; each op therefore has an evidence check reading the Response that 
 from __future__ import annotations
 
 import base64
+import codecs
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -188,6 +189,8 @@ def check_evidence(
         if problem:
             problems.append(f"{op.name}: {problem}")
     problems += signing_evidence(root, scenario.signing)
+    if scenario.signing.get("encoding") == "UTF-16" and not response_xml.startswith(codecs.BOM_UTF16_LE):
+        problems.append("the response was not sent in UTF-16 (no little-endian byte order mark)")
     problems += encryption_evidence(root, scenario)
     problems += key_evidence(root, scenario, sent)
     if scenario.idp_clock_offset and instant is not None:
