@@ -274,6 +274,13 @@ def build_response(p: ResponseParams) -> etree._Element:
     return etree.fromstring(response_text(p).encode("utf-8"), _parser())
 
 
-def serialize(root: etree._Element) -> bytes:
-    """Serialize as Okta does: double-quoted XML declaration, then the tree with no added whitespace."""
+def serialize(root: etree._Element, encoding: str = "UTF-8") -> bytes:
+    """Serialize as Okta does: double-quoted XML declaration, then the tree with no added whitespace.
+
+    ``UTF-16`` (scenarios only; Okta always sends UTF-8) writes the same document in UTF-16 with a byte order mark:
+    XML allows it and signatures are over canonical UTF-8, so they still verify.
+    """
+    if encoding == "UTF-16":
+        text = etree.tostring(root, encoding="unicode")
+        return ('<?xml version="1.0" encoding="UTF-16"?>' + text).encode("utf-16")
     return XML_DECLARATION + etree.tostring(root, encoding="UTF-8", xml_declaration=False)

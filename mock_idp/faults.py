@@ -58,6 +58,7 @@ SIGNING_OVERRIDES = frozenset(
         "key_transport_digest",
         "encrypted_key_placement",
         "encryption_plaintext",
+        "encoding",
     }
 )
 """Keys allowed in ``FaultPlan.signing``: the signature settings and the Assertion Encryption ones."""
@@ -146,6 +147,8 @@ class FaultPlan:
                 raise ValueError(
                     f"signing override {name} must be one of {sorted(choices)}, got {self.signing[name]!r}"
                 )
+        if self.signing.get("encoding", "UTF-8") not in ("UTF-8", "UTF-16"):
+            raise ValueError(f"signing encoding must be UTF-8 or UTF-16, got {self.signing['encoding']!r}")
         for stage in STAGES:
             for step in getattr(self, stage):
                 step.check(stage)

@@ -131,7 +131,7 @@ def issue(login: Login, plan: FaultPlan, credential: Credential, *, now: datetim
         root = sign_response(root, replace(settings, assertion_signed=False))
     apply_ops(root, plan.post_sign, ctx, "post_sign")
     return IssuedResponse(
-        xml=serialize(root),
+        xml=serialize(root, plan.signing.get("encoding", "UTF-8")),
         response_id=params.response_id,
         assertion_id=params.assertion_id if params.status is None else None,
         issue_instant=now,

@@ -7,6 +7,7 @@ wrong reason; each op therefore has an evidence check reading the Response that 
 from __future__ import annotations
 
 import base64
+import codecs
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -269,6 +270,8 @@ def check_evidence(
         problem = check(root, sent, **{k: fill(v, values) for k, v in op.args.items()})
         if problem:
             problems.append(f"{op.name}: {problem}")
+    if scenario.signing.get("encoding") == "UTF-16" and not response_xml.startswith(codecs.BOM_UTF16_LE):
+        problems.append("the response was not sent in UTF-16 (no little-endian byte order mark)")
     problems += encryption_evidence(root, scenario, sent)
     # The signatures inside the ciphertext count too: read them in the Response as the SP decrypts it.
     plain = xenc_open.decrypted_view(root, sent.decryption())
