@@ -275,6 +275,5 @@ def verify_and_decrypt(
         signed = posted_assertion
     else:
         raise Reject("signature.missing", "neither the Response nor the decrypted Assertion is signed")
-    # No check reads the two flags (claims come from `signed`); they say which signatures the login carried.
-    found = signatures.SignedAssertion(signed, response_sig is not None, assertion_sig is not None)
+    found = signatures.SignedAssertion(signed)
     return Decrypted(posted_assertion, found)

@@ -52,11 +52,9 @@ ASSERTION_LOCATION = f"./{q(SAML, 'Assertion')}/"
 
 @dataclass(frozen=True)
 class SignedAssertion:
-    """The assertion as signed (from ``signed_xml``) and which elements carried a valid signature."""
+    """The assertion as signed (from ``signed_xml``): the only source of claims for every later check."""
 
     assertion: etree._Element
-    response_signed: bool
-    assertion_signed: bool
 
 
 def _ds(local: str) -> str:
@@ -291,6 +289,6 @@ def verify_signatures(
         from_response = signed_assertion_from_response(signed_response, str(assertion.get("ID")))
     if assertion_sig is not None:
         signed = verify_signature(xml, assertion_sig, assertion, ASSERTION_LOCATION, certificate, now)
-        return SignedAssertion(signed, response_signed=response_sig is not None, assertion_signed=True)
+        return SignedAssertion(signed)
     assert from_response is not None  # check_signature_present guarantees one of the two
-    return SignedAssertion(from_response, response_signed=True, assertion_signed=False)
+    return SignedAssertion(from_response)
