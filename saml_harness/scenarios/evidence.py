@@ -73,8 +73,14 @@ def encryption_evidence(root: etree._Element, scenario: Scenario, sent: Sent) ->
     if not encrypted or scenario.status:
         return []
     problems = []
-    if len(elements(root, "saml2:EncryptedAssertion/xenc:EncryptedData")) != 1 or elements(root, ".//saml2:Assertion"):
-        return ["expected one EncryptedAssertion and no plaintext Assertion"]
+    # Okta's one EncryptedAssertion, plus any a post_sign add_element put beside it (that op checks its own).
+    added = sum(
+        "EncryptedAssertion" in str(op.args.get("xml", "")) for op in scenario.post_sign if op.name == "add_element"
+    )
+    if len(elements(root, "saml2:EncryptedAssertion/xenc:EncryptedData")) != 1 + added or elements(
+        root, ".//saml2:Assertion"
+    ):
+        return [f"expected {1 + added} EncryptedAssertion and no plaintext Assertion"]
     okta = okta or {}
     cipher = _CIPHER_SUFFIX[str(scenario.signing.get("encryption_algorithm", okta.get("algorithm", "AES256_CBC")))]
     found = strings(root, "saml2:EncryptedAssertion/xenc:EncryptedData/xenc:EncryptionMethod/@Algorithm")
