@@ -29,8 +29,8 @@ BOUNDS = {
     "subject_confirmation.NotOnOrAfter": "//saml2:SubjectConfirmationData/@NotOnOrAfter",
     "authn_statement.SessionNotOnOrAfter": "//saml2:AuthnStatement/@SessionNotOnOrAfter",
     "request.IssueInstant": "/saml2p:AuthnRequest/@IssueInstant",
-    "certificate.NotBefore": "//ds:X509Certificate/text()",
-    "certificate.NotAfter": "//ds:X509Certificate/text()",
+    "certificate.NotBefore": "//ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509Certificate/text()",
+    "certificate.NotAfter": "//ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509Certificate/text()",
 }
 """The instants a case can arrive at: ``<message part>.<attribute>``; ``request`` is the SP's AuthnRequest,
 ``certificate`` the signing certificate the response's KeyInfo carries (RFC 5280 validity, whole seconds)."""

@@ -268,19 +268,22 @@ def check_evidence(
         now = (instant or datetime.now(UTC)) - timedelta(seconds=scenario.idp_clock_offset)
     sent = Sent(now, _as_source(configured_cert_der), decryption_key or (lambda: None))
     problems: list[str] = []
-    for op in (*scenario.pre_sign, *scenario.post_sign):
+    # Pre-sign ops changed the assertion before Okta encrypted it: read them as the SP decrypts it; post-sign
+    # ops changed the document as sent. Without encryption both are the same tree.
+    plain = xenc_open.decrypted_view(root, sent.decryption())
+    staged = [(plain, op) for op in scenario.pre_sign] + [(root, op) for op in scenario.post_sign]
+    for tree, op in staged:
         check = EVIDENCE.get(op.name)
         if check is None:
             problems.append(f"no evidence check for op {op.name!r}")
             continue
-        problem = check(root, sent, **{k: fill(v, values) for k, v in op.args.items()})
+        problem = check(tree, sent, **{k: fill(v, values) for k, v in op.args.items()})
         if problem:
             problems.append(f"{op.name}: {problem}")
     if scenario.signing.get("encoding") == "UTF-16" and not response_xml.startswith(codecs.BOM_UTF16_LE):
         problems.append("the response was not sent in UTF-16 (no little-endian byte order mark)")
     problems += encryption_evidence(root, scenario, sent)
     # The signatures inside the ciphertext count too: read them in the Response as the SP decrypts it.
-    plain = xenc_open.decrypted_view(root, sent.decryption())
     problems += signing_evidence(plain, scenario.signing)
     problems += key_evidence(plain, scenario, sent)
     if scenario.idp_clock_offset and instant is not None:
