@@ -196,3 +196,20 @@ def saml_app_body(**sign_on: Any) -> dict[str, Any]:
         "credentials": {"userNameTemplate": {"template": "${source.login}", "type": "BUILT_IN"}},
         "settings": {"signOn": {k: v for k, v in settings.items() if v is not ...}},
     }
+
+
+def post_saml_settings(
+    client: FlaskClient, path: str, file_field: str, upload: tuple[bytes, str] | None, **fields: str
+) -> object:
+    """Post the SAML settings form at ``path`` with one certificate ``upload`` in ``file_field`` (None: no file)."""
+    data = {"csrf_token": csrf(client, path), **saml_form(**fields)}
+    flat = {k: v for k, v in data.items() if not isinstance(v, list)}
+    body, content_type = multipart(flat, {file_field: upload} if upload else {})
+    # multipart() writes one value per name; the statement rows are lists, so append them by hand.
+    rows = b"".join(
+        f'--harness-boundary-7c1f\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{item}\r\n'.encode()
+        for k, v in data.items()
+        if isinstance(v, list)
+        for item in v
+    )
+    return client.post(path, data=rows + body, content_type=content_type)

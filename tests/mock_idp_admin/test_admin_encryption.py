@@ -8,10 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from admin_support import (
     api,
-    csrf,
-    multipart,
+    post_saml_settings,
     saml_app_body,
-    saml_form,
     start_wizard,
     text,
     wizard_finish,
@@ -40,18 +38,7 @@ def _post_edit(client: FlaskClient, app: SamlApp, upload: tuple[bytes, str] | No
 
 
 def _post_saml(client: FlaskClient, path: str, upload: tuple[bytes, str] | None, **fields: str) -> object:
-    edit = path
-    data = {"csrf_token": csrf(client, edit), **saml_form(**fields)}
-    flat = {k: v for k, v in data.items() if not isinstance(v, list)}
-    body, content_type = multipart(flat, {"encryption_certificate_file": upload} if upload else {})
-    # multipart() writes one value per name; the statement rows are lists, so append them by hand.
-    rows = b"".join(
-        f'--harness-boundary-7c1f\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{item}\r\n'.encode()
-        for k, v in data.items()
-        if isinstance(v, list)
-        for item in v
-    )
-    return client.post(edit, data=rows + body, content_type=content_type)
+    return post_saml_settings(client, path, "encryption_certificate_file", upload, **fields)
 
 
 def test_console_uploads_the_certificate_and_switches_encryption_on(

@@ -8,10 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from admin_support import (
     api,
-    csrf,
-    multipart,
+    post_saml_settings,
     saml_app_body,
-    saml_form,
     start_wizard,
     text,
     wizard_finish,
@@ -36,16 +34,7 @@ def _base(app: SamlApp) -> str:
 
 
 def _post_saml(client: FlaskClient, path: str, upload: tuple[bytes, str] | None, **fields: str) -> object:
-    data = {"csrf_token": csrf(client, path), **saml_form(**fields)}
-    flat = {k: v for k, v in data.items() if not isinstance(v, list)}
-    body, content_type = multipart(flat, {"signature_certificate_file": upload} if upload else {})
-    rows = b"".join(
-        f'--harness-boundary-7c1f\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{item}\r\n'.encode()
-        for k, v in data.items()
-        if isinstance(v, list)
-        for item in v
-    )
-    return client.post(path, data=rows + body, content_type=content_type)
+    return post_saml_settings(client, path, "signature_certificate_file", upload, **fields)
 
 
 def _post_edit(client: FlaskClient, app: SamlApp, upload: tuple[bytes, str] | None, **fields: str) -> object:
