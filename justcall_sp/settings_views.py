@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -210,32 +211,29 @@ ENCRYPTION_ON = (
 )
 
 
+def _certificate_download(kind: str, pem_of: Callable[[str], bytes]) -> WerkzeugResponse:
+    """Send the account's ``kind`` certificate (PEM) as a file the admin uploads to Okta."""
+    user = current_user()
+    assert user is not None
+    return WerkzeugResponse(
+        pem_of(user.account),
+        mimetype="application/x-pem-file",
+        headers={"Content-Disposition": f'attachment; filename="justcall-{user.account}-{kind}.pem"'},
+    )
+
+
 @bp.get("/settings/security/sso/encryption-certificate.pem")
 @admin_required
 def encryption_certificate() -> WerkzeugResponse:
     """Download JustCall's encryption certificate (PEM) for Okta's Encryption Certificate upload."""
-    user = current_user()
-    assert user is not None
-    pem = facade().encryption_certificate(user.account)
-    return WerkzeugResponse(
-        pem,
-        mimetype="application/x-pem-file",
-        headers={"Content-Disposition": f'attachment; filename="justcall-{user.account}-encryption.pem"'},
-    )
+    return _certificate_download("encryption", facade().encryption_certificate)
 
 
 @bp.get("/settings/security/sso/signing-certificate.pem")
 @admin_required
 def signing_certificate() -> WerkzeugResponse:
     """Download JustCall's signing certificate (PEM) for Okta's Signature Certificate upload."""
-    user = current_user()
-    assert user is not None
-    pem = facade().signing_certificate(user.account)
-    return WerkzeugResponse(
-        pem,
-        mimetype="application/x-pem-file",
-        headers={"Content-Disposition": f'attachment; filename="justcall-{user.account}-signing.pem"'},
-    )
+    return _certificate_download("signing", facade().signing_certificate)
 
 
 @bp.get("/settings")
